@@ -1,0 +1,238 @@
+#include "domain/synergy.h"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace synergy {
+
+const MeasurementState* SynergyState::FindMeasurement(std::string_view id) const {
+  for (const MeasurementState& m : measurements) {
+    if (m.measurement.id == id) return &m;
+  }
+  return nullptr;
+}
+
+std::string SynergyStream(std::string_view synergy_id) {
+  return "synergy-" + std::string(synergy_id);
+}
+
+namespace {
+
+using Events = Result<std::vector<Event>>;
+
+Error Transition(std::string message) {
+  return MakeError(ErrorCode::kInvalidTransition, std::move(message));
+}
+
+Error NotFound(std::string message) {
+  return MakeError(ErrorCode::kNotFound, std::move(message));
+}
+
+std::string At(std::size_t index, std::string_view leaf) {
+  return "participants." + std::to_string(index) + "." + std::string(leaf);
+}
+
+// Roles by kind and companies named once: independent of any state.
+Status ValidateParticipantShape(const SynergyIdentified& d) {
+  std::size_t providers = 0, receivers = 0, members = 0;
+  for (std::size_t i = 0; i < d.participants.size(); ++i) {
+    const Participant& p = d.participants[i];
+    SYNERGY_RETURN_IF_ERROR(ValidateId(p.company_id, At(i, "company_id")));
+    for (std::size_t j = 0; j < i; ++j) {
+      if (d.participants[j].company_id == p.company_id) {
+        return MakeError(ErrorCode::kValidation, "company takes part only once",
+                         At(i, "company_id"));
+      }
+    }
+    bool substitution = d.kind == SynergyKind::kSubstitution;
+    bool role_fits = substitution ? p.role != ParticipantRole::kMember
+                                  : p.role == ParticipantRole::kMember;
+    if (!role_fits) {
+      return MakeError(ErrorCode::kValidation,
+                       substitution ? "a substitution has providers and receivers"
+                                    : "a mutualisation has members only",
+                       At(i, "role"));
+    }
+    providers += p.role == ParticipantRole::kProvider;
+    receivers += p.role == ParticipantRole::kReceiver;
+    members += p.role == ParticipantRole::kMember;
+  }
+  if (d.kind == SynergyKind::kSubstitution && (providers == 0 || receivers == 0)) {
+    return MakeError(ErrorCode::kValidation,
+                     "a substitution needs at least one provider and one receiver",
+                     "participants");
+  }
+  if (d.kind == SynergyKind::kMutualisation && members < 2) {
+    return MakeError(ErrorCode::kValidation,
+                     "a mutualisation needs at least two members", "participants");
+  }
+  return OkStatus();
+}
+
+Events DecideIdentify(const SynergyState& state, const IdentifySynergy& c,
+                      const ProgrammeState& programme) {
+  const SynergyIdentified& d = c.data;
+  if (!programme.exists() || programme.launch.id != d.programme) {
+    return NotFound("no such programme");
+  }
+  SYNERGY_RETURN_IF_ERROR(ValidateId(d.id, "id"));
+  SYNERGY_RETURN_IF_ERROR(ValidateText(d.title, "title"));
+  if (d.ewc_code && !IsValidEwcCode(*d.ewc_code)) {
+    return MakeError(ErrorCode::kValidation,
+                     "must be six digits, optionally followed by *", "ewc_code");
+  }
+  SYNERGY_RETURN_IF_ERROR(ValidateParticipantShape(d));
+  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  if (state.exists()) {
+    return MakeError(ErrorCode::kDuplicate, "synergy " + d.id + " already exists", "id");
+  }
+  for (std::size_t i = 0; i < d.participants.size(); ++i) {
+    const std::string& company_id = d.participants[i].company_id;
+    auto company = programme.companies.find(company_id);
+    if (company == programme.companies.end()) {
+      return MakeError(ErrorCode::kValidation, "no such company in this programme",
+                       At(i, "company_id"));
+    }
+    if (company->second.withdrawn_on) {
+      return MakeError(ErrorCode::kValidation, "the company has withdrawn",
+                       At(i, "company_id"));
+    }
+  }
+  return std::vector<Event>{d};
+}
+
+Events DecideStudy(const SynergyState& state, const StudyFeasibility& c) {
+  const FeasibilityStudied& d = c.data;
+  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  SYNERGY_RETURN_IF_ERROR(ValidateQuantities(d.estimated, "estimated"));
+  if (state.stage != Stage::kIdentified && state.stage != Stage::kStudied) {
+    return Transition("a study is accepted only in stages identified and studied, not " +
+                      std::string(ToString(state.stage)));
+  }
+  return std::vector<Event>{d};
+}
+
+Events DecideOperation(const SynergyState& state, const StartOperation& c) {
+  const SynergyOperational& d = c.data;
+  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  if (state.stage != Stage::kStudied) {
+    return Transition("operation requires stage studied, not " +
+                      std::string(ToString(state.stage)));
+  }
+  if (state.study->decision != Decision::kGo) {
+    return Transition("operation requires the latest study's decision to be go");
+  }
+  return std::vector<Event>{d};
+}
+
+Events DecideMeasure(const SynergyState& state, const MeasureBenefits& c) {
+  const BenefitsMeasured& d = c.data;
+  SYNERGY_RETURN_IF_ERROR(ValidateId(d.id, "id"));
+  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.period_from, c.today, "period_from"));
+  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.period_to, c.today, "period_to"));
+  if (d.period_to < d.period_from) {
+    return MakeError(ErrorCode::kValidation, "must not be before period_from",
+                     "period_to");
+  }
+  SYNERGY_RETURN_IF_ERROR(ValidateQuantities(d.values, "values"));
+  if (state.stage != Stage::kOperational && state.stage != Stage::kMeasured) {
+    return Transition("measurements are accepted only in stages operational and measured, not " +
+                      std::string(ToString(state.stage)));
+  }
+  if (state.FindMeasurement(d.id)) {
+    return MakeError(ErrorCode::kDuplicate, "measurement " + d.id + " already exists",
+                     "id");
+  }
+  if (d.period_from < state.operation->occurred_on) {
+    return MakeError(ErrorCode::kValidation,
+                     "must not be before the operation began (" +
+                         state.operation->occurred_on.ToString() + ")",
+                     "period_from");
+  }
+  for (const MeasurementState& m : state.measurements) {
+    const BenefitsMeasured& other = m.measurement;
+    if (d.period_from <= other.period_to && other.period_from <= d.period_to) {
+      return MakeError(ErrorCode::kValidation,
+                       "overlaps measurement " + other.id + " (" +
+                           other.period_from.ToString() + ".." +
+                           other.period_to.ToString() + ")",
+                       "period_from");
+    }
+  }
+  return std::vector<Event>{d};
+}
+
+Events DecideCorrection(const SynergyState& state, const CorrectMeasurement& c) {
+  const MeasurementCorrected& d = c.data;
+  if (!state.FindMeasurement(d.measurement_id)) return NotFound("no such measurement");
+  SYNERGY_RETURN_IF_ERROR(ValidateQuantities(d.values, "values"));
+  SYNERGY_RETURN_IF_ERROR(ValidateText(d.reason, "reason"));
+  return std::vector<Event>{d};
+}
+
+Events DecideAbandon(const SynergyState& state, const AbandonSynergy& c) {
+  const SynergyAbandoned& d = c.data;
+  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  if (state.stage == Stage::kAbandoned) {
+    return Transition("the synergy is already abandoned");
+  }
+  return std::vector<Event>{d};
+}
+
+}  // namespace
+
+Result<std::vector<Event>> Decide(const SynergyState& state,
+                                  const SynergyCommand& command,
+                                  const ProgrammeState& programme) {
+  if (const auto* identify = std::get_if<IdentifySynergy>(&command)) {
+    return DecideIdentify(state, *identify, programme);
+  }
+  if (!state.exists()) return NotFound("no such synergy");
+  struct Visitor {
+    const SynergyState& s;
+    Events operator()(const IdentifySynergy&) { return Events(std::vector<Event>{}); }
+    Events operator()(const StudyFeasibility& c) { return DecideStudy(s, c); }
+    Events operator()(const StartOperation& c) { return DecideOperation(s, c); }
+    Events operator()(const MeasureBenefits& c) { return DecideMeasure(s, c); }
+    Events operator()(const CorrectMeasurement& c) { return DecideCorrection(s, c); }
+    Events operator()(const AbandonSynergy& c) { return DecideAbandon(s, c); }
+  };
+  return std::visit(Visitor{state}, command);
+}
+
+SynergyState Evolve(SynergyState state, const Event& event) {
+  std::visit(
+      [&state](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, SynergyIdentified>) {
+          state.identification = e;
+          state.stage = Stage::kIdentified;
+        } else if constexpr (std::is_same_v<E, FeasibilityStudied>) {
+          state.study = e;
+          state.stage = Stage::kStudied;
+        } else if constexpr (std::is_same_v<E, SynergyOperational>) {
+          state.operation = e;
+          state.stage = Stage::kOperational;
+        } else if constexpr (std::is_same_v<E, BenefitsMeasured>) {
+          state.measurements.push_back(MeasurementState{e, false});
+          state.stage = Stage::kMeasured;
+        } else if constexpr (std::is_same_v<E, MeasurementCorrected>) {
+          for (MeasurementState& m : state.measurements) {
+            if (m.measurement.id == e.measurement_id) {
+              m.measurement.values = e.values;
+              m.corrected = true;
+            }
+          }
+        } else if constexpr (std::is_same_v<E, SynergyAbandoned>) {
+          state.abandonment = e;
+          state.stage = Stage::kAbandoned;
+        } else {
+          return;  // a programme's event
+        }
+        ++state.version;
+      },
+      event);
+  return state;
+}
+
+}  // namespace synergy

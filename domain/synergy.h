@@ -1,0 +1,82 @@
+// The synergy aggregate: one cooperation between companies of a programme,
+// through its lifecycle identified -> studied -> operational -> measured (or
+// abandoned). Stream "synergy-<id>".
+#ifndef SYNERGY_DOMAIN_SYNERGY_H_
+#define SYNERGY_DOMAIN_SYNERGY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/events.h"
+#include "domain/programme.h"
+#include "domain/result.h"
+
+namespace synergy {
+
+struct MeasurementState {
+  BenefitsMeasured measurement;  // values are the latest, after corrections
+  bool corrected = false;
+  friend bool operator==(const MeasurementState&, const MeasurementState&) = default;
+};
+
+struct SynergyState {
+  std::uint64_t version = 0;  // events applied; 0 = the synergy does not exist
+  SynergyIdentified identification;
+  Stage stage = Stage::kIdentified;
+  std::optional<FeasibilityStudied> study;  // the latest
+  std::optional<SynergyOperational> operation;
+  std::optional<SynergyAbandoned> abandonment;
+  std::vector<MeasurementState> measurements;  // in the order recorded
+
+  bool exists() const { return version > 0; }
+  const MeasurementState* FindMeasurement(std::string_view id) const;
+  friend bool operator==(const SynergyState&, const SynergyState&) = default;
+};
+
+struct IdentifySynergy {
+  SynergyIdentified data;
+  Date today;
+};
+struct StudyFeasibility {
+  FeasibilityStudied data;
+  Date today;
+};
+struct StartOperation {
+  SynergyOperational data;
+  Date today;
+};
+struct MeasureBenefits {
+  BenefitsMeasured data;
+  Date today;
+};
+struct CorrectMeasurement {
+  MeasurementCorrected data;
+};
+struct AbandonSynergy {
+  SynergyAbandoned data;
+  Date today;
+};
+using SynergyCommand =
+    std::variant<IdentifySynergy, StudyFeasibility, StartOperation,
+                 MeasureBenefits, CorrectMeasurement, AbandonSynergy>;
+
+std::string SynergyStream(std::string_view synergy_id);
+
+// The events `command` appends to a synergy in `state`, or why not.
+// `programme` is the state of the programme the synergy belongs to (for
+// IdentifySynergy, the programme named in the command): participants must be
+// companies enrolled in it and not withdrawn. Checks run in the contract's
+// precedence, as for programmes.
+[[nodiscard]] Result<std::vector<Event>> Decide(const SynergyState& state,
+                                                const SynergyCommand& command,
+                                                const ProgrammeState& programme);
+
+// Applies one event; events of other aggregates leave the state unchanged.
+[[nodiscard]] SynergyState Evolve(SynergyState state, const Event& event);
+
+}  // namespace synergy
+
+#endif  // SYNERGY_DOMAIN_SYNERGY_H_

@@ -1,0 +1,228 @@
+#include "domain/values.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace synergy {
+
+namespace {
+
+std::optional<int> ParseDigits(std::string_view text) {
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::optional<Date> Date::Parse(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  auto y = ParseDigits(text.substr(0, 4));
+  auto m = ParseDigits(text.substr(5, 2));
+  auto d = ParseDigits(text.substr(8, 2));
+  if (!y || !m || !d) return std::nullopt;
+  std::chrono::year_month_day ymd{std::chrono::year{*y},
+                                  std::chrono::month{static_cast<unsigned>(*m)},
+                                  std::chrono::day{static_cast<unsigned>(*d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return Date::FromYmd(*y, static_cast<unsigned>(*m), static_cast<unsigned>(*d));
+}
+
+Date Date::FromYmd(int year, unsigned month, unsigned day) {
+  std::chrono::sys_days days{std::chrono::year{year} / std::chrono::month{month} /
+                             std::chrono::day{day}};
+  return Date{static_cast<std::int32_t>(days.time_since_epoch().count())};
+}
+
+std::string Date::ToString() const {
+  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+int Date::Year() const {
+  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  return static_cast<int>(ymd.year());
+}
+
+std::string Timestamp::ToString() const {
+  std::int64_t day = micros >= 0 ? micros / 86'400'000'000
+                                 : (micros - 86'399'999'999) / 86'400'000'000;
+  std::int64_t in_day = micros - day * 86'400'000'000;
+  Date date{static_cast<std::int32_t>(day)};
+  std::int64_t secs = in_day / 1'000'000;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%06dZ",
+                date.ToString().c_str(), static_cast<int>(secs / 3600),
+                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
+                static_cast<int>(in_day % 1'000'000));
+  return buf;
+}
+
+Date Timestamp::UtcDate() const {
+  std::int64_t day = micros >= 0 ? micros / 86'400'000'000
+                                 : (micros - 86'399'999'999) / 86'400'000'000;
+  return Date{static_cast<std::int32_t>(day)};
+}
+
+const std::array<QuantityField, 6> kQuantityFields = {{
+    {"savings_eur", &Quantities::savings_eur, true},
+    {"tonnes_recovered", &Quantities::tonnes_recovered, false},
+    {"co2e_avoided_t", &Quantities::co2e_avoided_t, true},
+    {"water_m3", &Quantities::water_m3, false},
+    {"energy_mwh", &Quantities::energy_mwh, false},
+    {"jobs", &Quantities::jobs, false},
+}};
+
+Status ValidateQuantities(const Quantities& q, std::string_view prefix) {
+  for (const QuantityField& f : kQuantityFields) {
+    double v = q.*f.member;
+    std::string field = std::string(prefix) + "." + std::string(f.name);
+    if (!std::isfinite(v)) {
+      return MakeError(ErrorCode::kValidation, "must be a finite number", field);
+    }
+    if (!f.may_be_negative && v < 0) {
+      return MakeError(ErrorCode::kValidation, "must be >= 0", field);
+    }
+  }
+  return OkStatus();
+}
+
+namespace {
+
+template <typename Enum, std::size_t N>
+struct EnumNames {
+  std::array<std::string_view, N> names;
+  std::string_view Name(Enum v) const { return names[static_cast<std::size_t>(v)]; }
+  std::optional<Enum> Parse(std::string_view text) const {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (names[i] == text) return static_cast<Enum>(i);
+    }
+    return std::nullopt;
+  }
+};
+
+constexpr EnumNames<SynergyKind, 2> kKindNames{{"substitution", "mutualisation"}};
+constexpr EnumNames<Resource, 9> kResourceNames{
+    {"waste", "raw_material", "water", "energy", "equipment", "infrastructure",
+     "land", "service", "mobility"}};
+constexpr EnumNames<ParticipantRole, 3> kRoleNames{{"provider", "receiver", "member"}};
+constexpr EnumNames<Decision, 2> kDecisionNames{{"go", "no_go"}};
+constexpr EnumNames<ReasonCode, 7> kReasonNames{
+    {"technical", "economic", "regulatory", "logistic", "partner_left", "no_go",
+     "other"}};
+constexpr EnumNames<MeasurementMethod, 4> kMethodNames{
+    {"metered", "invoiced", "calculated", "declared"}};
+constexpr EnumNames<Stage, 5> kStageNames{
+    {"identified", "studied", "operational", "measured", "abandoned"}};
+
+}  // namespace
+
+std::string_view ToString(SynergyKind v) { return kKindNames.Name(v); }
+std::string_view ToString(Resource v) { return kResourceNames.Name(v); }
+std::string_view ToString(ParticipantRole v) { return kRoleNames.Name(v); }
+std::string_view ToString(Decision v) { return kDecisionNames.Name(v); }
+std::string_view ToString(ReasonCode v) { return kReasonNames.Name(v); }
+std::string_view ToString(MeasurementMethod v) { return kMethodNames.Name(v); }
+std::string_view ToString(Stage v) { return kStageNames.Name(v); }
+
+template <>
+std::optional<SynergyKind> ParseEnum(std::string_view t) { return kKindNames.Parse(t); }
+template <>
+std::optional<Resource> ParseEnum(std::string_view t) { return kResourceNames.Parse(t); }
+template <>
+std::optional<ParticipantRole> ParseEnum(std::string_view t) { return kRoleNames.Parse(t); }
+template <>
+std::optional<Decision> ParseEnum(std::string_view t) { return kDecisionNames.Parse(t); }
+template <>
+std::optional<ReasonCode> ParseEnum(std::string_view t) { return kReasonNames.Parse(t); }
+template <>
+std::optional<MeasurementMethod> ParseEnum(std::string_view t) { return kMethodNames.Parse(t); }
+template <>
+std::optional<Stage> ParseEnum(std::string_view t) { return kStageNames.Parse(t); }
+
+bool IsValidId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    bool ok = (c >= 'a' && c <= 'z') || IsDigit(c) || (i > 0 && c == '-');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsValidEwcCode(std::string_view code) {
+  if (code.size() == 7) {
+    if (code[6] != '*') return false;
+    code.remove_suffix(1);
+  }
+  if (code.size() != 6) return false;
+  for (char c : code) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+bool IsValidSiret(std::string_view siret) {
+  if (siret.size() != 14) return false;
+  int luhn = 0;
+  int digit_sum = 0;
+  for (std::size_t i = 0; i < 14; ++i) {
+    if (!IsDigit(siret[i])) return false;
+    int d = siret[i] - '0';
+    digit_sum += d;
+    // From the right, every second digit is doubled: positions 0, 2, ... from
+    // the left for a 14-digit number.
+    if (i % 2 == 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    luhn += d;
+  }
+  if (luhn % 10 == 0) return true;
+  return siret.substr(0, 9) == "356000000" && digit_sum % 5 == 0;
+}
+
+bool IsValidNace(std::string_view nace) {
+  if (nace.size() == 6) {
+    if (nace[2] != '.') return false;
+    std::string compact{nace.substr(0, 2)};
+    compact += nace.substr(3);
+    return IsValidNace(compact);
+  }
+  if (nace.size() != 5) return false;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (!IsDigit(nace[i])) return false;
+  }
+  return nace[4] >= 'A' && nace[4] <= 'Z';
+}
+
+std::string_view ProblemType(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kMalformedJson: return "malformed-json";
+    case ErrorCode::kValidation: return "validation";
+    case ErrorCode::kNotFound: return "not-found";
+    case ErrorCode::kInvalidTransition: return "invalid-transition";
+    case ErrorCode::kVersionConflict: return "version-conflict";
+    case ErrorCode::kDuplicate: return "duplicate";
+    case ErrorCode::kIdempotencyMismatch: return "idempotency-mismatch";
+    case ErrorCode::kUnauthorized: return "unauthorized";
+    case ErrorCode::kForbidden: return "forbidden";
+    case ErrorCode::kPayloadTooLarge: return "payload-too-large";
+    case ErrorCode::kUnsupportedMediaType: return "unsupported-media-type";
+    case ErrorCode::kMethodNotAllowed: return "method-not-allowed";
+    case ErrorCode::kUnavailable: return "unavailable";
+  }
+  return "unavailable";
+}
+
+}  // namespace synergy

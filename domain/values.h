@@ -1,0 +1,116 @@
+// Value types of the domain: dates, timestamps, the six quantities, the
+// enumerations of the HTTP contract, and the checks on identifiers and codes.
+#ifndef SYNERGY_DOMAIN_VALUES_H_
+#define SYNERGY_DOMAIN_VALUES_H_
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/result.h"
+
+namespace synergy {
+
+// A business date (what the facilitator says happened): days since
+// 1970-01-01, proleptic Gregorian calendar.
+struct Date {
+  std::int32_t days = 0;
+
+  // Parses exactly "YYYY-MM-DD" naming a real calendar day; nullopt otherwise.
+  static std::optional<Date> Parse(std::string_view text);
+  static Date FromYmd(int year, unsigned month, unsigned day);
+  std::string ToString() const;  // "YYYY-MM-DD"
+  int Year() const;
+
+  friend auto operator<=>(const Date&, const Date&) = default;
+};
+
+// System time: microseconds since the Unix epoch, UTC.
+struct Timestamp {
+  std::int64_t micros = 0;
+
+  // RFC 3339 UTC with microseconds: "2026-11-28T10:44:21.123456Z".
+  std::string ToString() const;
+  Date UtcDate() const;
+
+  friend auto operator<=>(const Timestamp&, const Timestamp&) = default;
+};
+
+// The measured or estimated benefits of a synergy. An absent field is 0.
+struct Quantities {
+  double savings_eur = 0;
+  double tonnes_recovered = 0;
+  double co2e_avoided_t = 0;
+  double water_m3 = 0;
+  double energy_mwh = 0;
+  double jobs = 0;
+
+  friend bool operator==(const Quantities&, const Quantities&) = default;
+};
+
+// The six fields in the contract's order, for code that walks them all.
+struct QuantityField {
+  std::string_view name;
+  double Quantities::*member;
+  bool may_be_negative;
+};
+extern const std::array<QuantityField, 6> kQuantityFields;
+
+// Checks every field is finite and those that must be are >= 0. `prefix` is
+// the dotted path of the object ("values", "estimated") used in the error.
+Status ValidateQuantities(const Quantities& q, std::string_view prefix);
+
+enum class SynergyKind { kSubstitution, kMutualisation };
+enum class Resource {
+  kWaste,
+  kRawMaterial,
+  kWater,
+  kEnergy,
+  kEquipment,
+  kInfrastructure,
+  kLand,
+  kService,
+  kMobility,
+};
+enum class ParticipantRole { kProvider, kReceiver, kMember };
+enum class Decision { kGo, kNoGo };
+enum class ReasonCode {
+  kTechnical,
+  kEconomic,
+  kRegulatory,
+  kLogistic,
+  kPartnerLeft,
+  kNoGo,
+  kOther,
+};
+enum class MeasurementMethod { kMetered, kInvoiced, kCalculated, kDeclared };
+enum class Stage { kIdentified, kStudied, kOperational, kMeasured, kAbandoned };
+
+// Wire names of the enumerations ("raw_material", "no_go", ...). Parse
+// returns nullopt for any other text.
+std::string_view ToString(SynergyKind v);
+std::string_view ToString(Resource v);
+std::string_view ToString(ParticipantRole v);
+std::string_view ToString(Decision v);
+std::string_view ToString(ReasonCode v);
+std::string_view ToString(MeasurementMethod v);
+std::string_view ToString(Stage v);
+template <typename Enum>
+std::optional<Enum> ParseEnum(std::string_view text);
+
+// ^[a-z0-9][a-z0-9-]{0,63}$
+bool IsValidId(std::string_view id);
+// Six digits, optionally followed by '*' (hazardous waste).
+bool IsValidEwcCode(std::string_view code);
+// Fourteen digits passing the Luhn check, or a La Poste establishment
+// (SIREN 356000000) whose digit sum is divisible by 5.
+bool IsValidSiret(std::string_view siret);
+// A NAF/APE code: four digits and an upper-case letter, "1071C" or "10.71C".
+bool IsValidNace(std::string_view nace);
+
+}  // namespace synergy
+
+#endif  // SYNERGY_DOMAIN_VALUES_H_
