@@ -63,30 +63,37 @@ extern const std::array<QuantityField, 6> kQuantityFields;
 // the dotted path of the object ("values", "estimated") used in the error.
 Status ValidateQuantities(const Quantities& q, std::string_view prefix);
 
-enum class SynergyKind { kSubstitution, kMutualisation };
+// The numeric values of these enumerations are stored in the log: never
+// renumber or reorder them; add new values at the end.
+enum class SynergyKind { kSubstitution = 0, kMutualisation = 1 };
 enum class Resource {
-  kWaste,
-  kRawMaterial,
-  kWater,
-  kEnergy,
-  kEquipment,
-  kInfrastructure,
-  kLand,
-  kService,
-  kMobility,
+  kWaste = 0,
+  kRawMaterial = 1,
+  kWater = 2,
+  kEnergy = 3,
+  kEquipment = 4,
+  kInfrastructure = 5,
+  kLand = 6,
+  kService = 7,
+  kMobility = 8,
 };
-enum class ParticipantRole { kProvider, kReceiver, kMember };
-enum class Decision { kGo, kNoGo };
+enum class ParticipantRole { kProvider = 0, kReceiver = 1, kMember = 2 };
+enum class Decision { kGo = 0, kNoGo = 1 };
 enum class ReasonCode {
-  kTechnical,
-  kEconomic,
-  kRegulatory,
-  kLogistic,
-  kPartnerLeft,
-  kNoGo,
-  kOther,
+  kTechnical = 0,
+  kEconomic = 1,
+  kRegulatory = 2,
+  kLogistic = 3,
+  kPartnerLeft = 4,
+  kNoGo = 5,
+  kOther = 6,
 };
-enum class MeasurementMethod { kMetered, kInvoiced, kCalculated, kDeclared };
+enum class MeasurementMethod {
+  kMetered = 0,
+  kInvoiced = 1,
+  kCalculated = 2,
+  kDeclared = 3,
+};
 enum class Stage { kIdentified, kStudied, kOperational, kMeasured, kAbandoned };
 
 // Wire names of the enumerations ("raw_material", "no_go", ...). Parse

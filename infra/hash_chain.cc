@@ -1,0 +1,89 @@
+#include "infra/hash_chain.h"
+
+#include <openssl/evp.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace synergy {
+
+namespace {
+
+struct CtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+// One digest context per thread, reused: allocating one per hash would cost
+// more than hashing a small event.
+EVP_MD_CTX* ThreadContext() {
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
+  return ctx.get();
+}
+
+Hash Digest(std::string_view a, std::string_view b) {
+  EVP_MD_CTX* ctx = ThreadContext();
+  Hash out{};
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, a.data(), a.size()) != 1 ||
+      EVP_DigestUpdate(ctx, b.data(), b.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != out.size()) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return out;
+}
+
+}  // namespace
+
+Hash Sha256(std::string_view data) { return Digest(data, {}); }
+
+Hash ChainHash(const Hash& previous, std::string_view stored_bytes) {
+  return Digest(std::string_view(reinterpret_cast<const char*>(previous.data()),
+                                 previous.size()),
+                stored_bytes);
+}
+
+std::string ToHex(const Hash& hash) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(hash.size() * 2);
+  for (std::uint8_t b : hash) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0xf]);
+  }
+  return out;
+}
+
+Result<VerifyReport> VerifyChain(EventStore& store) {
+  constexpr std::size_t kPage = 4096;
+  VerifyReport report;
+  report.head = store.Head();
+  Hash running{};
+  std::uint64_t expected_position = 0;
+  while (expected_position < report.head.position) {
+    Result<std::vector<StoredEvent>> page = store.ReadStored(expected_position, kPage);
+    if (!page.ok()) return page.error();
+    if (page->empty()) break;  // events missing below the head
+    for (const StoredEvent& stored : *page) {
+      if (stored.position > report.head.position) break;
+      ++expected_position;
+      running = ChainHash(running, stored.bytes);
+      if (stored.position != expected_position || running != stored.hash) {
+        report.ok = false;
+        report.first_bad_position = expected_position;
+        return report;
+      }
+      ++report.checked;
+    }
+  }
+  if (expected_position != report.head.position || running != report.head.hash) {
+    report.ok = false;
+    report.first_bad_position = expected_position + 1 > report.head.position
+                                    ? report.head.position
+                                    : expected_position + 1;
+  }
+  return report;
+}
+
+}  // namespace synergy

@@ -1,0 +1,27 @@
+// SHA-256 through OpenSSL's libcrypto, and the log's hash chain.
+#ifndef SYNERGY_INFRA_HASH_CHAIN_H_
+#define SYNERGY_INFRA_HASH_CHAIN_H_
+
+#include <string>
+#include <string_view>
+
+#include "domain/event_store.h"
+
+namespace synergy {
+
+Hash Sha256(std::string_view data);
+
+// hash(n) = SHA-256(hash(n-1) || stored bytes of event n).
+Hash ChainHash(const Hash& previous, std::string_view stored_bytes);
+
+std::string ToHex(const Hash& hash);
+
+// Recomputes the chain from position 1 over the store's stored bytes and
+// compares each event's hash, then the head's, stopping at the first
+// mismatch: `first_bad_position` names it. Fails only when the store cannot
+// be read.
+Result<VerifyReport> VerifyChain(EventStore& store);
+
+}  // namespace synergy
+
+#endif  // SYNERGY_INFRA_HASH_CHAIN_H_

@@ -1,0 +1,274 @@
+#include "infra/log_store.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "infra/codec.h"
+#include "infra/hash_chain.h"
+
+namespace synergy {
+
+Timestamp SystemNow() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
+}
+
+// Lives on the appending thread's stack until `result` is set. The writer
+// sets it and notifies while holding `mu`, so the appending thread cannot
+// wake, return and destroy it while the writer still touches it.
+struct LogStore::Pending {
+  AppendRequest request;
+  std::vector<std::string> bodies;  // encoded by the appending thread
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<Result<AppendOutcome>> result;  // guarded by mu
+};
+
+Result<std::unique_ptr<LogStore>> LogStore::Open(std::unique_ptr<LogBackend> backend,
+                                                 Clock clock) {
+  Result<LogHead> head = backend->ReadHead();
+  if (!head.ok()) return head.error();
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> heads =
+      backend->ReadStreamHeads();
+  if (!heads.ok()) return heads.error();
+  Timestamp last_recorded_at;
+  if (head->position > 0) {
+    Result<StoredEvent> last = backend->ReadAt(head->position);
+    if (!last.ok()) return last.error();
+    Result<Timestamp> at = DecodeRecordedAt(last->bytes);
+    if (!at.ok()) return at.error();
+    last_recorded_at = *at;
+  }
+  std::unique_ptr<LogStore> store(new LogStore(std::move(backend), std::move(clock)));
+  store->head_ = *head;
+  store->last_recorded_at_ = last_recorded_at;
+  for (auto& [stream, version] : *heads) store->stream_heads_.emplace(std::move(stream), version);
+  store->writer_ = std::thread([s = store.get()] { s->RunWriter(); });
+  return store;
+}
+
+LogStore::LogStore(std::unique_ptr<LogBackend> backend, Clock clock)
+    : backend_(std::move(backend)), clock_(std::move(clock)) {}
+
+LogStore::~LogStore() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_one();
+  if (writer_.joinable()) writer_.join();
+}
+
+Result<AppendOutcome> LogStore::Append(AppendRequest request) {
+  if (request.events.empty()) {
+    return MakeError(ErrorCode::kValidation, "an append needs at least one event");
+  }
+  Pending pending;
+  pending.bodies.reserve(request.events.size());
+  for (const Event& event : request.events) {
+    pending.bodies.push_back(
+        EncodeBody(request.stream, NewEventId(), request.actor, event));
+  }
+  pending.request = std::move(request);
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) {
+      return MakeError(ErrorCode::kUnavailable, "the store is closing");
+    }
+    queue_.push_back(&pending);
+  }
+  queue_cv_.notify_one();
+  std::unique_lock lock(pending.mu);
+  pending.cv.wait(lock, [&pending] { return pending.result.has_value(); });
+  return std::move(*pending.result);
+}
+
+void LogStore::RunWriter() {
+  std::vector<Pending*> group;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to do
+      group.swap(queue_);
+    }
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+void LogStore::CommitGroup(std::vector<Pending*>& group) {
+  std::vector<std::optional<Result<AppendOutcome>>> results(group.size());
+  CommitBatch batch;
+  HeadMap batch_heads;                               // streams this batch moves
+  std::unordered_map<std::string, std::size_t> batch_keys;  // -> batch.idempotency
+  LogHead head = head_;
+  Timestamp now = std::max(clock_(), last_recorded_at_);
+
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    const AppendRequest& request = group[i]->request;
+    if (request.idempotency_key) {
+      const std::string& key = *request.idempotency_key;
+      std::optional<IdempotencyRecord> found;
+      if (auto it = batch_keys.find(key); it != batch_keys.end()) {
+        found = batch.idempotency[it->second].second;
+      } else {
+        Result<std::optional<IdempotencyRecord>> stored = backend_->FindIdempotency(key);
+        if (!stored.ok()) {
+          results[i] = stored.error();
+          continue;
+        }
+        found = std::move(*stored);
+      }
+      if (found) {
+        if (found->request_digest != request.request_digest) {
+          results[i] = MakeError(ErrorCode::kIdempotencyMismatch,
+                                 "this Idempotency-Key was used with another request",
+                                 "Idempotency-Key");
+        } else {
+          found->outcome.replayed = true;
+          results[i] = found->outcome;
+        }
+        continue;
+      }
+    }
+
+    std::uint64_t current = 0;
+    if (auto it = batch_heads.find(request.stream); it != batch_heads.end()) {
+      current = it->second;
+    } else if (auto jt = stream_heads_.find(request.stream); jt != stream_heads_.end()) {
+      current = jt->second;
+    }
+    if (current != request.expected_version) {
+      results[i] = MakeError(ErrorCode::kVersionConflict,
+                             request.stream + " is at version " + std::to_string(current) +
+                                 ", not " + std::to_string(request.expected_version));
+      continue;
+    }
+
+    AppendOutcome outcome;
+    outcome.first_position = head.position + 1;
+    outcome.recorded_at = now;
+    outcome.reply = request.reply;
+    for (const std::string& body : group[i]->bodies) {
+      CommittedEvent committed;
+      committed.stored.position = ++head.position;
+      committed.version = ++current;
+      committed.stream = request.stream;
+      committed.stored.bytes = FrameRecord(head.position, current, now, body);
+      head.hash = committed.stored.hash = ChainHash(head.hash, committed.stored.bytes);
+      batch.events.push_back(std::move(committed));
+    }
+    outcome.last_position = head.position;
+    outcome.version = current;
+    batch_heads[request.stream] = current;
+    if (request.idempotency_key) {
+      batch_keys[*request.idempotency_key] = batch.idempotency.size();
+      batch.idempotency.emplace_back(*request.idempotency_key,
+                                     IdempotencyRecord{request.request_digest, outcome});
+    }
+    results[i] = std::move(outcome);
+  }
+
+  if (!batch.events.empty()) {
+    batch.head = head;
+    batch.stream_heads.assign(batch_heads.begin(), batch_heads.end());
+    Status written = backend_->Write(batch);
+    if (written.ok()) {
+      std::unique_lock lock(state_mu_);
+      for (auto& [stream, version] : batch.stream_heads) stream_heads_[stream] = version;
+      head_ = head;
+      last_recorded_at_ = now;
+    } else {
+      // Nothing of the batch exists: every outcome of this group, replays of
+      // its own records included, is void.
+      for (auto& result : results) {
+        if (result->ok()) result = written.error();
+      }
+    }
+  }
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    Pending& pending = *group[i];
+    std::lock_guard lock(pending.mu);
+    pending.result = std::move(*results[i]);
+    pending.cv.notify_one();
+  }
+}
+
+Result<std::vector<RecordedEvent>> LogStore::Decode(const std::vector<StoredEvent>& stored) {
+  std::vector<RecordedEvent> out;
+  out.reserve(stored.size());
+  for (const StoredEvent& s : stored) {
+    Result<RecordedEvent> decoded = DecodeRecord(s.bytes);
+    if (!decoded.ok()) {
+      return MakeError(decoded.error().code, "position " + std::to_string(s.position) +
+                                                 ": " + decoded.error().message);
+    }
+    decoded->hash = s.hash;
+    out.push_back(std::move(*decoded));
+  }
+  return out;
+}
+
+Result<std::vector<RecordedEvent>> LogStore::ReadStream(std::string_view stream,
+                                                        std::uint64_t from_version) {
+  Result<std::vector<std::uint64_t>> positions = backend_->StreamPositions(stream, from_version);
+  if (!positions.ok()) return positions.error();
+  std::vector<StoredEvent> stored;
+  stored.reserve(positions->size());
+  for (std::uint64_t position : *positions) {
+    Result<StoredEvent> s = backend_->ReadAt(position);
+    if (!s.ok()) return s.error();
+    stored.push_back(std::move(*s));
+  }
+  return Decode(stored);
+}
+
+Result<std::vector<RecordedEvent>> LogStore::ReadLog(std::uint64_t after_position,
+                                                     std::size_t limit) {
+  Result<std::vector<StoredEvent>> stored = ReadStored(after_position, limit);
+  if (!stored.ok()) return stored.error();
+  return Decode(*stored);
+}
+
+Result<std::vector<StoredEvent>> LogStore::ReadStored(std::uint64_t after_position,
+                                                      std::size_t limit) {
+  return backend_->ReadStored(after_position, limit);
+}
+
+std::uint64_t LogStore::StreamVersion(std::string_view stream) {
+  std::shared_lock lock(state_mu_);
+  auto it = stream_heads_.find(stream);
+  return it == stream_heads_.end() ? 0 : it->second;
+}
+
+LogHead LogStore::Head() {
+  std::shared_lock lock(state_mu_);
+  return head_;
+}
+
+Result<std::uint64_t> LogStore::LastPositionAt(Timestamp t) {
+  // recorded_at never decreases along positions: binary search for the last
+  // position recorded at or before t.
+  std::uint64_t low = 0;              // recorded at or before t (0: none)
+  std::uint64_t high = Head().position + 1;  // recorded after t
+  while (high - low > 1) {
+    std::uint64_t mid = low + (high - low) / 2;
+    Result<StoredEvent> stored = backend_->ReadAt(mid);
+    if (!stored.ok()) return stored.error();
+    Result<Timestamp> at = DecodeRecordedAt(stored->bytes);
+    if (!at.ok()) return at.error();
+    if (*at <= t) {
+      low = mid;
+    } else {
+      high = mid;
+    }
+  }
+  return low;
+}
+
+Result<std::optional<IdempotencyRecord>> LogStore::FindIdempotency(std::string_view key) {
+  return backend_->FindIdempotency(key);
+}
+
+}  // namespace synergy

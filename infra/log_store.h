@@ -1,0 +1,86 @@
+// LogStore: the EventStore over a LogBackend, with group commit.
+//
+// Appending threads encode their events' bodies and queue them; a single
+// writer thread takes every queued append, checks idempotency keys and
+// expected versions in arrival order, assigns positions, recorded_at and
+// chained hashes, hands the backend one batch (one fsync), then completes
+// all of them. A refused append writes nothing and does not affect the
+// others of its group; a failed write fails the whole group.
+#ifndef SYNERGY_INFRA_LOG_STORE_H_
+#define SYNERGY_INFRA_LOG_STORE_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "domain/event_store.h"
+#include "infra/log_backend.h"
+
+namespace synergy {
+
+using Clock = std::function<Timestamp()>;
+
+// The system clock, in microseconds.
+Timestamp SystemNow();
+
+class LogStore final : public EventStore {
+ public:
+  // Loads the head and stream heads from `backend` and starts the writer.
+  static Result<std::unique_ptr<LogStore>> Open(std::unique_ptr<LogBackend> backend,
+                                                Clock clock = SystemNow);
+  LogStore(const LogStore&) = delete;
+  LogStore& operator=(const LogStore&) = delete;
+  // Completes every queued append, then stops the writer.
+  ~LogStore() override;
+
+  Result<AppendOutcome> Append(AppendRequest request) override;
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
+                                                std::uint64_t from_version) override;
+  Result<std::vector<RecordedEvent>> ReadLog(std::uint64_t after_position,
+                                             std::size_t limit) override;
+  Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after_position,
+                                              std::size_t limit) override;
+  std::uint64_t StreamVersion(std::string_view stream) override;
+  LogHead Head() override;
+  Result<std::uint64_t> LastPositionAt(Timestamp t) override;
+  Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view key) override;
+
+ private:
+  struct Pending;
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using HeadMap = std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>>;
+
+  LogStore(std::unique_ptr<LogBackend> backend, Clock clock);
+  void RunWriter();
+  void CommitGroup(std::vector<Pending*>& group);
+  Result<std::vector<RecordedEvent>> Decode(const std::vector<StoredEvent>& stored);
+
+  const std::unique_ptr<LogBackend> backend_;
+  const Clock clock_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<Pending*> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;        // guarded by queue_mu_
+
+  // Written by the writer thread only, under state_mu_; read by anyone.
+  mutable std::shared_mutex state_mu_;
+  HeadMap stream_heads_;
+  LogHead head_;
+  Timestamp last_recorded_at_;
+
+  std::thread writer_;  // last: starts after everything above exists
+};
+
+}  // namespace synergy
+
+#endif  // SYNERGY_INFRA_LOG_STORE_H_

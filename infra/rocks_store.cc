@@ -1,0 +1,233 @@
+#include "infra/rocks_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "infra/codec.h"
+
+namespace synergy {
+
+namespace {
+
+void PutBigEndian(std::string& out, std::uint64_t v, int bytes = 8) {
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+}
+
+std::uint64_t GetBigEndian(std::string_view bytes) {
+  std::uint64_t v = 0;
+  for (char c : bytes) v = (v << 8) | static_cast<std::uint8_t>(c);
+  return v;
+}
+
+Error Unavailable(std::string_view what, const rocksdb::Status& s) {
+  return MakeError(ErrorCode::kUnavailable, std::string(what) + ": " + s.ToString());
+}
+
+std::string StreamKey(std::string_view stream, std::uint64_t version) {
+  std::string key(stream);
+  key.push_back('\0');
+  PutBigEndian(key, version);
+  return key;
+}
+
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+constexpr std::string_view kHeadKey = "head";
+constexpr std::size_t kHashSize = std::tuple_size_v<Hash>;
+
+class RocksBackend final : public LogBackend {
+ public:
+  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : db_(std::move(db)), handles_(std::move(handles)) {
+    sync_.sync = true;
+  }
+
+  ~RocksBackend() override {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+
+  Status Write(const CommitBatch& batch) override {
+    if (write_failed_.load()) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "an earlier write failed; the store must be reopened");
+    }
+    rocksdb::WriteBatch wb;
+    std::string value;
+    for (const CommittedEvent& e : batch.events) {
+      value.assign(reinterpret_cast<const char*>(e.stored.hash.data()), kHashSize);
+      value.append(e.stored.bytes);
+      std::string position_key = PositionKey(e.stored.position);
+      wb.Put(Family(kEventsFamily), position_key, value);
+      wb.Put(Family(kStreamsFamily), StreamKey(e.stream, e.version), position_key);
+    }
+    for (const auto& [stream, version] : batch.stream_heads) {
+      std::string v;
+      PutBigEndian(v, version);
+      wb.Put(Family(kHeadsFamily), stream, v);
+    }
+    for (const auto& [key, record] : batch.idempotency) {
+      wb.Put(Family(kIdempotencyFamily), key, EncodeIdempotency(record));
+    }
+    std::string head;
+    PutBigEndian(head, kStoreFormatVersion, 4);
+    PutBigEndian(head, batch.head.position);
+    head.append(reinterpret_cast<const char*>(batch.head.hash.data()), kHashSize);
+    wb.Put(Family(kMetaFamily), ToSlice(kHeadKey), head);
+
+    rocksdb::Status s = db_->Write(sync_, &wb);
+    if (!s.ok()) {
+      write_failed_.store(true);
+      return Unavailable("write", s);
+    }
+    return OkStatus();
+  }
+
+  Result<LogHead> ReadHead() override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(kMetaFamily), ToSlice(kHeadKey), &value);
+    if (s.IsNotFound()) return LogHead{};
+    if (!s.ok()) return Unavailable("read head", s);
+    if (value.size() != 4 + 8 + kHashSize) {
+      return MakeError(ErrorCode::kUnavailable, "the stored log head is damaged");
+    }
+    std::uint64_t format = GetBigEndian(std::string_view(value).substr(0, 4));
+    if (format > kStoreFormatVersion) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "the data was written by a newer store format (" +
+                           std::to_string(format) + ")");
+    }
+    LogHead head;
+    head.position = GetBigEndian(std::string_view(value).substr(4, 8));
+    std::memcpy(head.hash.data(), value.data() + 12, kHashSize);
+    return head;
+  }
+
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> ReadStreamHeads() override {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kHeadsFamily)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(it->key().ToString(), GetBigEndian(View(it->value())));
+    }
+    if (!it->status().ok()) return Unavailable("read stream heads", it->status());
+    return out;
+  }
+
+  Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after_position,
+                                              std::size_t limit) override {
+    std::vector<StoredEvent> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kEventsFamily)));
+    for (it->Seek(PositionKey(after_position + 1)); it->Valid() && out.size() < limit; it->Next()) {
+      Result<StoredEvent> e = ToStored(View(it->key()), View(it->value()));
+      if (!e.ok()) return e.error();
+      out.push_back(std::move(*e));
+    }
+    if (!it->status().ok()) return Unavailable("read log", it->status());
+    return out;
+  }
+
+  Result<std::vector<std::uint64_t>> StreamPositions(std::string_view stream,
+                                                     std::uint64_t from_version) override {
+    std::vector<std::uint64_t> out;
+    std::string prefix(stream);
+    prefix.push_back('\0');
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kStreamsFamily)));
+    for (it->Seek(StreamKey(stream, from_version)); it->Valid(); it->Next()) {
+      std::string_view key = View(it->key());
+      if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) break;
+      out.push_back(GetBigEndian(View(it->value())));
+    }
+    if (!it->status().ok()) return Unavailable("read stream", it->status());
+    return out;
+  }
+
+  Result<StoredEvent> ReadAt(std::uint64_t position) override {
+    std::string key = PositionKey(position);
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(kEventsFamily), key, &value);
+    if (s.IsNotFound()) {
+      return MakeError(ErrorCode::kNotFound, "no event at position " + std::to_string(position));
+    }
+    if (!s.ok()) return Unavailable("read event", s);
+    return ToStored(key, View(value));
+  }
+
+  Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(kIdempotencyFamily), ToSlice(key), &value);
+    if (s.IsNotFound()) return std::optional<IdempotencyRecord>{};
+    if (!s.ok()) return Unavailable("read idempotency record", s);
+    Result<IdempotencyRecord> record = DecodeIdempotency(value);
+    if (!record.ok()) return record.error();
+    return std::optional<IdempotencyRecord>{std::move(*record)};
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Family(std::string_view name) const {
+    for (std::size_t i = 0; i < kColumnFamilies.size(); ++i) {
+      if (kColumnFamilies[i] == name) return handles_[i + 1];  // [0] is "default"
+    }
+    return nullptr;
+  }
+
+  static Result<StoredEvent> ToStored(std::string_view key, std::string_view value) {
+    if (key.size() != 8 || value.size() < kHashSize) {
+      return MakeError(ErrorCode::kUnavailable, "a stored event is damaged");
+    }
+    StoredEvent e;
+    e.position = GetBigEndian(key);
+    std::memcpy(e.hash.data(), value.data(), kHashSize);
+    e.bytes.assign(value.substr(kHashSize));
+    return e;
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::WriteOptions sync_;
+  std::atomic<bool> write_failed_{false};
+};
+
+}  // namespace
+
+std::string PositionKey(std::uint64_t position) {
+  std::string key;
+  PutBigEndian(key, position);
+  return key;
+}
+
+Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(2);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (std::string_view name : kColumnFamilies) {
+    families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, families, &handles, &raw);
+  if (!s.ok()) return Unavailable("open " + dir, s);
+  std::unique_ptr<LogBackend> backend =
+      std::make_unique<RocksBackend>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
+  // A newer format is refused before anything else reads the data.
+  if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
+  return backend;
+}
+
+Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir, Clock clock) {
+  Result<std::unique_ptr<LogBackend>> backend = OpenRocksBackend(dir);
+  if (!backend.ok()) return backend.error();
+  return LogStore::Open(std::move(*backend), std::move(clock));
+}
+
+}  // namespace synergy

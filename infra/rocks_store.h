@@ -1,0 +1,49 @@
+// The event store on RocksDB, laid out in column families:
+//   events       position (8 bytes, big-endian) -> hash (32 bytes) + record
+//   streams      stream id, 0x00, version (big-endian) -> position
+//   heads        stream id -> current version
+//   idempotency  key -> request digest and outcome
+//   meta         "head" -> store format, head position, head hash
+//   checkpoints, tokens: kept for the projections and the API.
+// One group commit is one WriteBatch written with sync = true.
+#ifndef SYNERGY_INFRA_ROCKS_STORE_H_
+#define SYNERGY_INFRA_ROCKS_STORE_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "infra/log_backend.h"
+#include "infra/log_store.h"
+
+namespace synergy {
+
+inline constexpr std::uint32_t kStoreFormatVersion = 1;
+
+inline constexpr std::string_view kEventsFamily = "events";
+inline constexpr std::string_view kStreamsFamily = "streams";
+inline constexpr std::string_view kHeadsFamily = "heads";
+inline constexpr std::string_view kIdempotencyFamily = "idempotency";
+inline constexpr std::string_view kMetaFamily = "meta";
+inline constexpr std::string_view kCheckpointsFamily = "checkpoints";
+inline constexpr std::string_view kTokensFamily = "tokens";
+inline constexpr std::array<std::string_view, 7> kColumnFamilies = {
+    kEventsFamily, kStreamsFamily, kHeadsFamily, kIdempotencyFamily,
+    kMetaFamily, kCheckpointsFamily, kTokensFamily};
+
+// The key of the event at `position` in the events family.
+std::string PositionKey(std::uint64_t position);
+
+// Opens (creating if missing) the database in `dir`. Fails with kUnavailable
+// when RocksDB cannot open it (another process holds it, I/O error) or when
+// it was written by a newer store format. After a failed write the backend
+// refuses every later write: the handle may not be written again.
+Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir);
+
+Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir,
+                                                 Clock clock = SystemNow);
+
+}  // namespace synergy
+
+#endif  // SYNERGY_INFRA_ROCKS_STORE_H_
