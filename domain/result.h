@@ -58,9 +58,11 @@ class [[nodiscard]] Result {
   // Requires ok().
   const T& value() const& { assert(ok()); return std::get<0>(v_); }
   T& value() & { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  // On a temporary, the value moves out: `for (auto& x : *F())` stays safe.
+  T value() && { assert(ok()); return std::get<0>(std::move(v_)); }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
+  T operator*() && { return std::move(*this).value(); }
   const T* operator->() const { return &value(); }
   T* operator->() { return &value(); }
 
