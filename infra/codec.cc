@@ -4,9 +4,9 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
-#include <cereal/types/optional.hpp>
 #include <istream>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <streambuf>
@@ -93,6 +93,28 @@ void CEREAL_LOAD_FUNCTION_NAME(Archive& ar, std::vector<T>& v) {
   CheckLength(n);  // every element takes at least one byte
   v.resize(static_cast<std::size_t>(n));
   for (T& item : v) ar(item);
+}
+
+// A presence byte, 0 or 1, then the value. Any other byte is corruption (and
+// loading it into a bool, as cereal's own loader does, is undefined).
+template <class Archive, class T>
+void CEREAL_SAVE_FUNCTION_NAME(Archive& ar, const std::optional<T>& v) {
+  ar(static_cast<std::uint8_t>(v.has_value() ? 1 : 0));
+  if (v) ar(*v);
+}
+
+template <class Archive, class T>
+void CEREAL_LOAD_FUNCTION_NAME(Archive& ar, std::optional<T>& v) {
+  std::uint8_t present = 0;
+  ar(present);
+  if (present > 1) throw Exception("optional presence byte out of range");
+  if (present == 0) {
+    v.reset();
+    return;
+  }
+  T value{};
+  ar(value);
+  v = std::move(value);
 }
 
 }  // namespace cereal
