@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,6 +105,13 @@ class EventStore {
   // Up to `limit` events with position > after_position, oldest first.
   virtual Result<std::vector<RecordedEvent>> ReadLog(std::uint64_t after_position,
                                                      std::size_t limit) = 0;
+
+  // Calls `visit` with every event after `after_position` up to the head as
+  // of the call, oldest first, until it returns false. The event passed is
+  // valid only during the call: a replay reuses it, so folding a long log
+  // allocates next to nothing. Fails when an event cannot be read or decoded.
+  using ReplayVisitor = std::function<bool(const RecordedEvent&)>;
+  virtual Status Replay(std::uint64_t after_position, const ReplayVisitor& visit) = 0;
 
   // Up to `limit` events' stored bytes and hashes after `after_position`.
   virtual Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after_position,

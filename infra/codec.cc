@@ -18,7 +18,9 @@ namespace {
 // terabytes. Ours refuse a length longer than the bytes left in the record.
 class ViewBuf : public std::streambuf {
  public:
-  explicit ViewBuf(std::string_view bytes) {
+  ViewBuf() = default;
+  explicit ViewBuf(std::string_view bytes) { Reset(bytes); }
+  void Reset(std::string_view bytes) {
     char* begin = const_cast<char*>(bytes.data());
     setg(begin, begin, begin + bytes.size());
   }
@@ -112,9 +114,8 @@ void CEREAL_LOAD_FUNCTION_NAME(Archive& ar, std::optional<T>& v) {
     v.reset();
     return;
   }
-  T value{};
-  ar(value);
-  v = std::move(value);
+  if (!v) v.emplace();
+  ar(*v);
 }
 
 }  // namespace cereal
@@ -252,15 +253,15 @@ using OutArchive = cereal::PortableBinaryOutputArchive;
 struct EventCodec {
   std::string_view type;
   std::uint32_t schema_version;
-  Event (*load)(InArchive&);
+  // Loads into `event`, reusing its storage when it already holds this type.
+  void (*load)(InArchive&, Event& event);
 };
 
 template <typename E>
 constexpr EventCodec CodecOf() {
-  return EventCodec{E::kType, E::kSchemaVersion, [](InArchive& ar) -> Event {
-                      E e{};
-                      ar(e);
-                      return e;
+  return EventCodec{E::kType, E::kSchemaVersion, [](InArchive& ar, Event& event) {
+                      if (!std::holds_alternative<E>(event)) event.emplace<E>();
+                      ar(std::get<E>(event));
                     }};
 }
 
@@ -331,41 +332,50 @@ Result<Timestamp> DecodeRecordedAt(std::string_view bytes) {
   return Timestamp{static_cast<std::int64_t>(GetBigEndian(bytes.substr(17, 8)))};
 }
 
-Result<RecordedEvent> DecodeRecord(std::string_view bytes) {
+Status DecodeRecordInto(std::string_view bytes, RecordedEvent& out) {
   Result<Timestamp> recorded_at = DecodeRecordedAt(bytes);
   if (!recorded_at.ok()) return recorded_at.error();
-  RecordedEvent out;
   out.position = GetBigEndian(bytes.substr(1, 8));
   out.version = GetBigEndian(bytes.substr(9, 8));
   out.recorded_at = *recorded_at;
 
-  ViewBuf buf(bytes.substr(kFrameSize));
-  std::istream is(&buf);
+  // One stream per thread, pointed at each record in turn: constructing an
+  // istream (locale and all) per event would cost more than the decoding.
+  thread_local ViewBuf buf;
+  thread_local std::istream is(&buf);
+  buf.Reset(bytes.substr(kFrameSize));
+  is.clear();
   InputScope scope(&buf);
   try {
+    // A fresh archive per record: cereal reads a class version once per
+    // archive, and every record carries its own.
     InArchive ar(is);
-    std::string type;
+    thread_local std::string type;  // reused: tags outgrow the small-string buffer
     std::uint32_t schema_version = 0;
     ar(type, schema_version);
     const EventCodec* codec = nullptr;
     for (const EventCodec& c : kCodecs) {
       if (c.type == type) codec = &c;
     }
-    if (codec == nullptr) {
-      return Corrupt("unknown event type '" + type + "'");
-    }
+    if (codec == nullptr) return Corrupt("unknown event type '" + type + "'");
     if (schema_version > codec->schema_version || schema_version == 0) {
       return Corrupt(type + " schema version " + std::to_string(schema_version) +
                      " is not one this code knows (up to " +
                      std::to_string(codec->schema_version) + ")");
     }
     ar(out.stream, out.event_id, out.actor);
-    out.event = codec->load(ar);
+    codec->load(ar, out.event);
   } catch (const std::exception& e) {
     return Corrupt(e.what());
   }
   if (buf.remaining() != 0) return Corrupt("trailing bytes after the event");
   out.occurred_on = BusinessDate(out.event).value_or(out.recorded_at.UtcDate());
+  return OkStatus();
+}
+
+Result<RecordedEvent> DecodeRecord(std::string_view bytes) {
+  RecordedEvent out;
+  if (Status s = DecodeRecordInto(bytes, out); !s.ok()) return s.error();
   return out;
 }
 

@@ -36,6 +36,10 @@ std::string FrameRecord(std::uint64_t position, std::uint64_t version,
 // schema version newer than this code knows) and never reads past `bytes`.
 Result<RecordedEvent> DecodeRecord(std::string_view bytes);
 
+// The same into an existing event, reusing its strings' storage; on failure
+// `out` holds no meaningful value.
+Status DecodeRecordInto(std::string_view bytes, RecordedEvent& out);
+
 // Reads only the frame's recorded_at.
 Result<Timestamp> DecodeRecordedAt(std::string_view bytes);
 

@@ -5,6 +5,7 @@
 #define SYNERGY_INFRA_LOG_BACKEND_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -39,9 +40,13 @@ class LogBackend {
   virtual Result<LogHead> ReadHead() = 0;
   // Every stream with its current version.
   virtual Result<std::vector<std::pair<std::string, std::uint64_t>>> ReadStreamHeads() = 0;
-  // Up to `limit` events with position > after_position, in order.
-  virtual Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after_position,
-                                                      std::size_t limit) = 0;
+  // Calls `visit` with up to `limit` events with position > after_position,
+  // in order; `bytes` and `hash` live only during the call. Stops early when
+  // `visit` returns false.
+  using ScanVisitor =
+      std::function<bool(std::uint64_t position, std::string_view bytes, const Hash& hash)>;
+  virtual Status Scan(std::uint64_t after_position, std::size_t limit,
+                      const ScanVisitor& visit) = 0;
   // The positions of `stream`'s events with version >= from_version, in order.
   virtual Result<std::vector<std::uint64_t>> StreamPositions(std::string_view stream,
                                                              std::uint64_t from_version) = 0;

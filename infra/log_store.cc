@@ -195,45 +195,91 @@ void LogStore::CommitGroup(std::vector<Pending*>& group) {
   }
 }
 
-Result<std::vector<RecordedEvent>> LogStore::Decode(const std::vector<StoredEvent>& stored) {
-  std::vector<RecordedEvent> out;
-  out.reserve(stored.size());
-  for (const StoredEvent& s : stored) {
-    Result<RecordedEvent> decoded = DecodeRecord(s.bytes);
-    if (!decoded.ok()) {
-      return MakeError(decoded.error().code, "position " + std::to_string(s.position) +
-                                                 ": " + decoded.error().message);
-    }
-    decoded->hash = s.hash;
-    out.push_back(std::move(*decoded));
+namespace {
+
+// Decodes one stored event, naming its position in any error.
+Result<RecordedEvent> DecodeAt(std::uint64_t position, std::string_view bytes,
+                               const Hash& hash) {
+  Result<RecordedEvent> decoded = DecodeRecord(bytes);
+  if (!decoded.ok()) {
+    return MakeError(decoded.error().code,
+                     "position " + std::to_string(position) + ": " + decoded.error().message);
   }
-  return out;
+  decoded->hash = hash;
+  return decoded;
 }
+
+}  // namespace
 
 Result<std::vector<RecordedEvent>> LogStore::ReadStream(std::string_view stream,
                                                         std::uint64_t from_version) {
   Result<std::vector<std::uint64_t>> positions = backend_->StreamPositions(stream, from_version);
   if (!positions.ok()) return positions.error();
-  std::vector<StoredEvent> stored;
-  stored.reserve(positions->size());
+  std::vector<RecordedEvent> out;
+  out.reserve(positions->size());
   for (std::uint64_t position : *positions) {
     Result<StoredEvent> s = backend_->ReadAt(position);
     if (!s.ok()) return s.error();
-    stored.push_back(std::move(*s));
+    Result<RecordedEvent> e = DecodeAt(position, s->bytes, s->hash);
+    if (!e.ok()) return e.error();
+    out.push_back(std::move(*e));
   }
-  return Decode(stored);
+  return out;
 }
 
 Result<std::vector<RecordedEvent>> LogStore::ReadLog(std::uint64_t after_position,
                                                      std::size_t limit) {
-  Result<std::vector<StoredEvent>> stored = ReadStored(after_position, limit);
-  if (!stored.ok()) return stored.error();
-  return Decode(*stored);
+  std::vector<RecordedEvent> out;
+  out.reserve(std::min<std::size_t>(limit, 4096));
+  std::optional<Error> failure;
+  Status scanned = backend_->Scan(
+      after_position, limit,
+      [&](std::uint64_t position, std::string_view bytes, const Hash& hash) {
+        Result<RecordedEvent> e = DecodeAt(position, bytes, hash);
+        if (!e.ok()) {
+          failure = e.error();
+          return false;
+        }
+        out.push_back(std::move(*e));
+        return true;
+      });
+  if (!scanned.ok()) return scanned.error();
+  if (failure) return *failure;
+  return out;
+}
+
+Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit) {
+  std::uint64_t head = Head().position;
+  if (after_position >= head) return OkStatus();
+  RecordedEvent event;
+  std::optional<Error> failure;
+  Status scanned = backend_->Scan(
+      after_position, static_cast<std::size_t>(head - after_position),
+      [&](std::uint64_t position, std::string_view bytes, const Hash& hash) {
+        if (Status s = DecodeRecordInto(bytes, event); !s.ok()) {
+          failure = MakeError(s.error().code,
+                              "position " + std::to_string(position) + ": " + s.error().message);
+          return false;
+        }
+        event.hash = hash;
+        return visit(event);
+      });
+  if (!scanned.ok()) return scanned.error();
+  if (failure) return *failure;
+  return OkStatus();
 }
 
 Result<std::vector<StoredEvent>> LogStore::ReadStored(std::uint64_t after_position,
                                                       std::size_t limit) {
-  return backend_->ReadStored(after_position, limit);
+  std::vector<StoredEvent> out;
+  Status scanned = backend_->Scan(
+      after_position, limit,
+      [&out](std::uint64_t position, std::string_view bytes, const Hash& hash) {
+        out.push_back(StoredEvent{position, std::string(bytes), hash});
+        return true;
+      });
+  if (!scanned.ok()) return scanned.error();
+  return out;
 }
 
 std::uint64_t LogStore::StreamVersion(std::string_view stream) {

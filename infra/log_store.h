@@ -44,6 +44,7 @@ class LogStore final : public EventStore {
                                                 std::uint64_t from_version) override;
   Result<std::vector<RecordedEvent>> ReadLog(std::uint64_t after_position,
                                              std::size_t limit) override;
+  Status Replay(std::uint64_t after_position, const ReplayVisitor& visit) override;
   Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after_position,
                                               std::size_t limit) override;
   std::uint64_t StreamVersion(std::string_view stream) override;
@@ -62,7 +63,6 @@ class LogStore final : public EventStore {
   LogStore(std::unique_ptr<LogBackend> backend, Clock clock);
   void RunWriter();
   void CommitGroup(std::vector<Pending*>& group);
-  Result<std::vector<RecordedEvent>> Decode(const std::vector<StoredEvent>& stored);
 
   const std::unique_ptr<LogBackend> backend_;
   const Clock clock_;

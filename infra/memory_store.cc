@@ -33,14 +33,13 @@ class MemoryBackend final : public LogBackend {
     return out;
   }
 
-  Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after_position,
-                                              std::size_t limit) override {
+  Status Scan(std::uint64_t after_position, std::size_t limit,
+              const ScanVisitor& visit) override {
     std::lock_guard lock(mu_);
-    std::vector<StoredEvent> out;
-    for (std::uint64_t p = after_position; p < events_.size() && out.size() < limit; ++p) {
-      out.push_back(events_[p]);
+    for (std::uint64_t p = after_position; p < events_.size() && limit > 0; ++p, --limit) {
+      if (!visit(p + 1, events_[p].bytes, events_[p].hash)) break;
     }
-    return out;
+    return OkStatus();
   }
 
   Result<std::vector<std::uint64_t>> StreamPositions(std::string_view stream,

@@ -121,17 +121,20 @@ class RocksBackend final : public LogBackend {
     return out;
   }
 
-  Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after_position,
-                                              std::size_t limit) override {
-    std::vector<StoredEvent> out;
+  Status Scan(std::uint64_t after_position, std::size_t limit,
+              const ScanVisitor& visit) override {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kEventsFamily)));
-    for (it->Seek(PositionKey(after_position + 1)); it->Valid() && out.size() < limit; it->Next()) {
-      Result<StoredEvent> e = ToStored(View(it->key()), View(it->value()));
-      if (!e.ok()) return e.error();
-      out.push_back(std::move(*e));
+    Hash hash;
+    for (it->Seek(PositionKey(after_position + 1)); it->Valid() && limit > 0; it->Next(), --limit) {
+      std::string_view key = View(it->key()), value = View(it->value());
+      if (key.size() != 8 || value.size() < kHashSize) {
+        return MakeError(ErrorCode::kUnavailable, "a stored event is damaged");
+      }
+      std::memcpy(hash.data(), value.data(), kHashSize);
+      if (!visit(GetBigEndian(key), value.substr(kHashSize), hash)) break;
     }
     if (!it->status().ok()) return Unavailable("read log", it->status());
-    return out;
+    return OkStatus();
   }
 
   Result<std::vector<std::uint64_t>> StreamPositions(std::string_view stream,

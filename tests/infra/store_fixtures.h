@@ -60,8 +60,8 @@ class SharedBackend final : public LogBackend {
   Result<std::vector<std::pair<std::string, std::uint64_t>>> ReadStreamHeads() override {
     return b_->ReadStreamHeads();
   }
-  Result<std::vector<StoredEvent>> ReadStored(std::uint64_t after, std::size_t limit) override {
-    return b_->ReadStored(after, limit);
+  Status Scan(std::uint64_t after, std::size_t limit, const ScanVisitor& visit) override {
+    return b_->Scan(after, limit, visit);
   }
   Result<std::vector<std::uint64_t>> StreamPositions(std::string_view s, std::uint64_t v) override {
     return b_->StreamPositions(s, v);
