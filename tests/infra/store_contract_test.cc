@@ -205,6 +205,33 @@ TYPED_TEST(StoreContract, ReadsTheLogByPositionWithALimit) {
   EXPECT_EQ(stored[6].hash, this->store_->Head().hash);
 }
 
+TYPED_TEST(StoreContract, ReplayStreamsTheLogInOrderAndStopsOnRequest) {
+  for (std::size_t i = 0; i < Samples().size(); ++i) {
+    ASSERT_TRUE(this->Append("synergy-a", i, {Samples()[i]}).ok());
+  }
+  auto log = *this->store_->ReadLog(0, 100);
+  std::vector<RecordedEvent> replayed;
+  ASSERT_TRUE(this->store_->Replay(3, [&](const RecordedEvent& e) {
+    replayed.push_back(e);
+    return true;
+  }).ok());
+  ASSERT_EQ(replayed.size(), log.size() - 3);
+  for (std::size_t i = 0; i < replayed.size(); ++i) {
+    const RecordedEvent& want = log[i + 3];
+    EXPECT_EQ(replayed[i].position, want.position);
+    EXPECT_EQ(replayed[i].event, want.event);  // every type, decoded in place
+    EXPECT_EQ(replayed[i].hash, want.hash);
+    EXPECT_EQ(replayed[i].occurred_on, want.occurred_on);
+    EXPECT_EQ(replayed[i].event_id, want.event_id);
+  }
+  int seen = 0;
+  ASSERT_TRUE(this->store_->Replay(0, [&](const RecordedEvent&) { return ++seen < 2; }).ok());
+  EXPECT_EQ(seen, 2);
+  seen = 0;
+  ASSERT_TRUE(this->store_->Replay(100, [&](const RecordedEvent&) { return ++seen > 0; }).ok());
+  EXPECT_EQ(seen, 0);
+}
+
 TYPED_TEST(StoreContract, ReadsByTimeAndRecordedAtNeverDecreases) {
   std::int64_t t0 = this->clock_.Now().micros;
   ASSERT_TRUE(this->Append("synergy-a", 0, {Samples()[4]}).ok());       // t0
