@@ -13,15 +13,11 @@ Timestamp SystemNow() {
   return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
 }
 
-// Lives on the appending thread's stack until `result` is set. The writer
-// sets it and notifies while holding `mu`, so the appending thread cannot
-// wake, return and destroy it while the writer still touches it.
 struct LogStore::Pending {
   AppendRequest request;
+  std::vector<std::string> event_ids;
   std::vector<std::string> bodies;  // encoded by the appending thread
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<Result<AppendOutcome>> result;  // guarded by mu
+  AppendCallback done;
 };
 
 Result<std::unique_ptr<LogStore>> LogStore::Open(std::unique_ptr<LogBackend> backend,
@@ -60,31 +56,52 @@ LogStore::~LogStore() {
 }
 
 Result<AppendOutcome> LogStore::Append(AppendRequest request) {
+  // The writer sets the result and notifies while holding `mu`, so this
+  // thread cannot wake, return and destroy them while the writer still
+  // touches them.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<Result<AppendOutcome>> result;
+  AppendAsync(std::move(request), [&](Result<AppendOutcome> r) {
+    std::lock_guard lock(mu);
+    result = std::move(r);
+    cv.notify_one();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&result] { return result.has_value(); });
+  return std::move(*result);
+}
+
+void LogStore::AppendAsync(AppendRequest request, AppendCallback done) {
   if (request.events.empty()) {
-    return MakeError(ErrorCode::kValidation, "an append needs at least one event");
+    done(MakeError(ErrorCode::kValidation, "an append needs at least one event"));
+    return;
   }
-  Pending pending;
-  pending.bodies.reserve(request.events.size());
+  auto pending = std::make_unique<Pending>();
+  pending->event_ids.reserve(request.events.size());
+  pending->bodies.reserve(request.events.size());
   for (const Event& event : request.events) {
-    pending.bodies.push_back(
-        EncodeBody(request.stream, NewEventId(), request.actor, event));
+    pending->event_ids.push_back(NewEventId());
+    pending->bodies.push_back(
+        EncodeBody(request.stream, pending->event_ids.back(), request.actor, event));
   }
-  pending.request = std::move(request);
+  pending->request = std::move(request);
+  pending->done = std::move(done);
   {
     std::lock_guard lock(queue_mu_);
-    if (stopping_) {
-      return MakeError(ErrorCode::kUnavailable, "the store is closing");
+    if (!stopping_) {
+      queue_.push_back(std::move(pending));
     }
-    queue_.push_back(&pending);
+  }
+  if (pending) {
+    pending->done(MakeError(ErrorCode::kUnavailable, "the store is closing"));
+    return;
   }
   queue_cv_.notify_one();
-  std::unique_lock lock(pending.mu);
-  pending.cv.wait(lock, [&pending] { return pending.result.has_value(); });
-  return std::move(*pending.result);
 }
 
 void LogStore::RunWriter() {
-  std::vector<Pending*> group;
+  std::vector<std::unique_ptr<Pending>> group;
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
@@ -97,7 +114,7 @@ void LogStore::RunWriter() {
   }
 }
 
-void LogStore::CommitGroup(std::vector<Pending*>& group) {
+void LogStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
   std::vector<std::optional<Result<AppendOutcome>>> results(group.size());
   CommitBatch batch;
   HeadMap batch_heads;                               // streams this batch moves
@@ -175,10 +192,13 @@ void LogStore::CommitGroup(std::vector<Pending*>& group) {
     batch.stream_heads.assign(batch_heads.begin(), batch_heads.end());
     Status written = backend_->Write(batch);
     if (written.ok()) {
-      std::unique_lock lock(state_mu_);
-      for (auto& [stream, version] : batch.stream_heads) stream_heads_[stream] = version;
-      head_ = head;
-      last_recorded_at_ = now;
+      {
+        std::unique_lock lock(state_mu_);
+        for (auto& [stream, version] : batch.stream_heads) stream_heads_[stream] = version;
+        head_ = head;
+        last_recorded_at_ = now;
+      }
+      if (observer_) observer_(Committed(group, results, batch));
     } else {
       // Nothing of the batch exists: every outcome of this group, replays of
       // its own records included, is void.
@@ -188,11 +208,36 @@ void LogStore::CommitGroup(std::vector<Pending*>& group) {
     }
   }
   for (std::size_t i = 0; i < group.size(); ++i) {
-    Pending& pending = *group[i];
-    std::lock_guard lock(pending.mu);
-    pending.result = std::move(*results[i]);
-    pending.cv.notify_one();
+    group[i]->done(std::move(*results[i]));
   }
+}
+
+std::vector<RecordedEvent> LogStore::Committed(
+    const std::vector<std::unique_ptr<Pending>>& group,
+    const std::vector<std::optional<Result<AppendOutcome>>>& results,
+    const CommitBatch& batch) {
+  std::vector<RecordedEvent> out;
+  out.reserve(batch.events.size());
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    const Result<AppendOutcome>& r = *results[i];
+    if (!r.ok() || r->replayed) continue;
+    const Pending& p = *group[i];
+    for (std::size_t k = 0; k < p.request.events.size(); ++k) {
+      const CommittedEvent& c = batch.events[out.size()];
+      RecordedEvent e;
+      e.position = c.stored.position;
+      e.stream = p.request.stream;
+      e.version = c.version;
+      e.event_id = p.event_ids[k];
+      e.recorded_at = r->recorded_at;
+      e.actor = p.request.actor;
+      e.event = p.request.events[k];
+      e.occurred_on = BusinessDate(e.event).value_or(e.recorded_at.UtcDate());
+      e.hash = c.stored.hash;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -40,6 +41,20 @@ class LogStore final : public EventStore {
   ~LogStore() override;
 
   Result<AppendOutcome> Append(AppendRequest request) override;
+
+  // Appends like Append without waiting: `done` runs on the writer thread
+  // once the outcome is known (after the fsync for a write) and must not
+  // block; when the request is empty or the store is closing, it runs at
+  // once on the calling thread.
+  using AppendCallback = std::function<void(Result<AppendOutcome>)>;
+  void AppendAsync(AppendRequest request, AppendCallback done);
+
+  // `observer` sees every committed event, in position order, on the writer
+  // thread, after the write is durable and before the appends complete: a
+  // read model it updates already holds an append when its caller hears of
+  // it. Set it before the first append; it must not append.
+  using CommitObserver = std::function<void(const std::vector<RecordedEvent>&)>;
+  void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
                                                 std::uint64_t from_version) override;
   Result<std::vector<RecordedEvent>> ReadLog(std::uint64_t after_position,
@@ -62,14 +77,20 @@ class LogStore final : public EventStore {
 
   LogStore(std::unique_ptr<LogBackend> backend, Clock clock);
   void RunWriter();
-  void CommitGroup(std::vector<Pending*>& group);
+  void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
+  // The events a successful group wrote, in position order.
+  static std::vector<RecordedEvent> Committed(
+      const std::vector<std::unique_ptr<Pending>>& group,
+      const std::vector<std::optional<Result<AppendOutcome>>>& results,
+      const CommitBatch& batch);
 
   const std::unique_ptr<LogBackend> backend_;
   const Clock clock_;
+  CommitObserver observer_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::vector<Pending*> queue_;  // guarded by queue_mu_
+  std::vector<std::unique_ptr<Pending>> queue_;  // guarded by queue_mu_
   bool stopping_ = false;        // guarded by queue_mu_
 
   // Written by the writer thread only, under state_mu_; read by anyone.

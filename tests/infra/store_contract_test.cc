@@ -1,6 +1,9 @@
 // The EventStore contract, run against every implementation.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
+
 #include "infra/hash_chain.h"
 #include "tests/infra/sample_events.h"
 #include "tests/infra/store_fixtures.h"
@@ -230,6 +233,39 @@ TYPED_TEST(StoreContract, ReplayStreamsTheLogInOrderAndStopsOnRequest) {
   seen = 0;
   ASSERT_TRUE(this->store_->Replay(100, [&](const RecordedEvent&) { return ++seen > 0; }).ok());
   EXPECT_EQ(seen, 0);
+}
+
+TYPED_TEST(StoreContract, ObserverSeesCommittedEventsBeforeTheAppendCompletes) {
+  std::mutex mu;
+  std::vector<RecordedEvent> seen;
+  this->store_->SetCommitObserver([&](const std::vector<RecordedEvent>& events) {
+    std::lock_guard lock(mu);
+    seen.insert(seen.end(), events.begin(), events.end());
+  });
+  ASSERT_TRUE(this->Append("synergy-a", 0, {Samples()[4], Samples()[5]}).ok());
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(seen.size(), 2u);  // already there when Append returned
+  }
+  EXPECT_FALSE(this->Append("synergy-a", 0, {Samples()[6]}).ok());  // refused: not seen
+  std::promise<Result<AppendOutcome>> done;
+  this->store_->AppendAsync(this->Request("synergy-a", 2, {Samples()[6]}),
+                            [&done](Result<AppendOutcome> r) { done.set_value(std::move(r)); });
+  Result<AppendOutcome> r = done.get_future().get();
+  ASSERT_TRUE(r.ok());
+  auto log = *this->store_->ReadLog(0, 100);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), log.size());
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(seen[i].position, log[i].position);
+    EXPECT_EQ(seen[i].event, log[i].event);
+    EXPECT_EQ(seen[i].event_id, log[i].event_id);
+    EXPECT_EQ(seen[i].hash, log[i].hash);
+    EXPECT_EQ(seen[i].recorded_at, log[i].recorded_at);
+    EXPECT_EQ(seen[i].occurred_on, log[i].occurred_on);
+    EXPECT_EQ(seen[i].actor, log[i].actor);
+    EXPECT_EQ(seen[i].version, log[i].version);
+  }
 }
 
 TYPED_TEST(StoreContract, ReadsByTimeAndRecordedAtNeverDecreases) {
