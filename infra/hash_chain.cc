@@ -1,6 +1,8 @@
 #include "infra/hash_chain.h"
+#include "infra/token_store.h"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <memory>
 #include <stdexcept>
@@ -42,6 +44,14 @@ Hash ChainHash(const Hash& previous, std::string_view stored_bytes) {
   return Digest(std::string_view(reinterpret_cast<const char*>(previous.data()),
                                  previous.size()),
                 stored_bytes);
+}
+
+std::string NewTokenSecret() {
+  Hash bytes;
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("the system's random generator failed");
+  }
+  return "slt_" + ToHex(bytes);
 }
 
 std::string ToHex(const Hash& hash) {

@@ -5,6 +5,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <mutex>
+#include <optional>
 #include <cstring>
 #include <vector>
 
@@ -43,16 +45,37 @@ rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 constexpr std::string_view kHeadKey = "head";
 constexpr std::size_t kHashSize = std::tuple_size_v<Hash>;
 
-class RocksBackend final : public LogBackend {
+// The open database, shared by the log and the tokens; closed with the last.
+class Database {
  public:
-  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : db_(std::move(db)), handles_(std::move(handles)) {
-    sync_.sync = true;
-  }
-
-  ~RocksBackend() override {
+  Database(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : db_(db), handles_(std::move(handles)) {}
+  ~Database() {
     for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
+    delete db_;
+  }
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* Family(std::string_view name) const {
+    for (std::size_t i = 0; i < kColumnFamilies.size(); ++i) {
+      if (kColumnFamilies[i] == name) return handles_[i + 1];  // [0] is "default"
+    }
+    return nullptr;
+  }
+
+ private:
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+class RocksBackend final : public LogBackend {
+ public:
+  explicit RocksBackend(std::shared_ptr<Database> database)
+      : database_(std::move(database)), db_(database_->db()) {
+    sync_.sync = true;
   }
 
   Status Write(const CommitBatch& batch) override {
@@ -175,10 +198,7 @@ class RocksBackend final : public LogBackend {
 
  private:
   rocksdb::ColumnFamilyHandle* Family(std::string_view name) const {
-    for (std::size_t i = 0; i < kColumnFamilies.size(); ++i) {
-      if (kColumnFamilies[i] == name) return handles_[i + 1];  // [0] is "default"
-    }
-    return nullptr;
+    return database_->Family(name);
   }
 
   static Result<StoredEvent> ToStored(std::string_view key, std::string_view value) {
@@ -192,10 +212,78 @@ class RocksBackend final : public LogBackend {
     return e;
   }
 
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<Database> database_;
+  rocksdb::DB* db_;
   rocksdb::WriteOptions sync_;
   std::atomic<bool> write_failed_{false};
+};
+
+// Tokens family: "h" + hash -> record, "n" + name -> hash.
+class RocksTokenStore final : public TokenStore {
+ public:
+  explicit RocksTokenStore(std::shared_ptr<Database> database)
+      : database_(std::move(database)) {}
+
+  Status Create(const Hash& secret_hash, const TokenRecord& record) override {
+    std::lock_guard lock(mu_);  // the name check and the write as one step
+    rocksdb::ColumnFamilyHandle* family = database_->Family(kTokensFamily);
+    std::string hash(reinterpret_cast<const char*>(secret_hash.data()), kHashSize);
+    std::string existing;
+    rocksdb::Status s = database_->db()->Get(rocksdb::ReadOptions(), family, "n" + record.name, &existing);
+    if (s.ok()) {
+      return MakeError(ErrorCode::kDuplicate, "a token named '" + record.name + "' exists", "name");
+    }
+    if (!s.IsNotFound()) return Unavailable("read tokens", s);
+    rocksdb::WriteBatch wb;
+    wb.Put(family, "h" + hash, Encode(record));
+    wb.Put(family, "n" + record.name, hash);
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    s = database_->db()->Write(sync, &wb);
+    if (!s.ok()) return Unavailable("write token", s);
+    return OkStatus();
+  }
+
+  Result<std::vector<std::pair<Hash, TokenRecord>>> List() override {
+    std::vector<std::pair<Hash, TokenRecord>> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        database_->db()->NewIterator(rocksdb::ReadOptions(), database_->Family(kTokensFamily)));
+    for (it->Seek("h"); it->Valid() && it->key().starts_with("h"); it->Next()) {
+      std::string_view key = View(it->key());
+      std::optional<TokenRecord> record = Decode(View(it->value()));
+      if (key.size() != 1 + kHashSize || !record) {
+        return MakeError(ErrorCode::kUnavailable, "a stored token is damaged");
+      }
+      Hash hash;
+      std::memcpy(hash.data(), key.data() + 1, kHashSize);
+      out.emplace_back(hash, std::move(*record));
+    }
+    if (!it->status().ok()) return Unavailable("read tokens", it->status());
+    return out;
+  }
+
+ private:
+  // Fields separated by 0x00: name, role, then each programme.
+  static std::string Encode(const TokenRecord& r) {
+    std::string out = r.name + '\0' + r.role;
+    for (const std::string& p : r.programmes) out += '\0' + p;
+    return out;
+  }
+  static std::optional<TokenRecord> Decode(std::string_view bytes) {
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t end = bytes.find('\0', start);
+      fields.emplace_back(bytes.substr(start, end == std::string_view::npos ? end : end - start));
+      if (end == std::string_view::npos) break;
+      start = end + 1;
+    }
+    if (fields.size() < 2) return std::nullopt;
+    return TokenRecord{fields[0], fields[1], {fields.begin() + 2, fields.end()}};
+  }
+
+  std::shared_ptr<Database> database_;
+  std::mutex mu_;
 };
 
 }  // namespace
@@ -206,7 +294,9 @@ std::string PositionKey(std::uint64_t position) {
   return key;
 }
 
-Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir) {
+namespace {
+
+Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -220,8 +310,15 @@ Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, families, &handles, &raw);
   if (!s.ok()) return Unavailable("open " + dir, s);
-  std::unique_ptr<LogBackend> backend =
-      std::make_unique<RocksBackend>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
+  return std::make_shared<Database>(raw, std::move(handles));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir) {
+  Result<std::shared_ptr<Database>> database = OpenDatabase(dir);
+  if (!database.ok()) return database.error();
+  std::unique_ptr<LogBackend> backend = std::make_unique<RocksBackend>(std::move(*database));
   // A newer format is refused before anything else reads the data.
   if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
   return backend;
@@ -231,6 +328,16 @@ Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir, Clock c
   Result<std::unique_ptr<LogBackend>> backend = OpenRocksBackend(dir);
   if (!backend.ok()) return backend.error();
   return LogStore::Open(std::move(*backend), std::move(clock));
+}
+
+Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock) {
+  Result<std::shared_ptr<Database>> database = OpenDatabase(dir);
+  if (!database.ok()) return database.error();
+  std::unique_ptr<LogBackend> backend = std::make_unique<RocksBackend>(*database);
+  if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
+  Result<std::unique_ptr<LogStore>> log = LogStore::Open(std::move(backend), std::move(clock));
+  if (!log.ok()) return log.error();
+  return RocksDatabase{std::move(*log), std::make_unique<RocksTokenStore>(std::move(*database))};
 }
 
 }  // namespace synergy

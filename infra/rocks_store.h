@@ -16,6 +16,7 @@
 
 #include "infra/log_backend.h"
 #include "infra/log_store.h"
+#include "infra/token_store.h"
 
 namespace synergy {
 
@@ -43,6 +44,13 @@ Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir);
 
 Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir,
                                                  Clock clock = SystemNow);
+
+// The log and the tokens of one database; either may outlive the other.
+struct RocksDatabase {
+  std::unique_ptr<LogStore> log;
+  std::unique_ptr<TokenStore> tokens;
+};
+Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock = SystemNow);
 
 }  // namespace synergy
 

@@ -1,0 +1,38 @@
+// API tokens: only the SHA-256 of each secret is stored, with the token's
+// name, role and programme scope.
+#ifndef SYNERGY_INFRA_TOKEN_STORE_H_
+#define SYNERGY_INFRA_TOKEN_STORE_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/event_store.h"
+
+namespace synergy {
+
+struct TokenRecord {
+  std::string name;
+  std::string role;                     // "admin", "facilitator", "manager", "funder"
+  std::vector<std::string> programmes;  // empty: every programme
+  friend bool operator==(const TokenRecord&, const TokenRecord&) = default;
+};
+
+class TokenStore {
+ public:
+  virtual ~TokenStore() = default;
+  // Stores `record` under the hash of its secret, durably. Fails with
+  // kDuplicate when a token already has this name, kUnavailable when
+  // storage refuses. Safe to call from many threads.
+  virtual Status Create(const Hash& secret_hash, const TokenRecord& record) = 0;
+  // Every token, by the hash of its secret.
+  virtual Result<std::vector<std::pair<Hash, TokenRecord>>> List() = 0;
+};
+
+// A new secret: 32 random bytes from the system's CSPRNG, hex-encoded with
+// the prefix "slt_".
+std::string NewTokenSecret();
+
+}  // namespace synergy
+
+#endif  // SYNERGY_INFRA_TOKEN_STORE_H_

@@ -1,0 +1,53 @@
+// The programme and synergy read models: folds of the whole log, kept in
+// memory and updated after each commit. Not thread-safe: the owner guards
+// them (one writer thread applies, readers share a lock).
+#ifndef SYNERGY_PROJECTIONS_READ_MODELS_H_
+#define SYNERGY_PROJECTIONS_READ_MODELS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/event_store.h"
+#include "domain/programme.h"
+#include "domain/synergy.h"
+
+namespace synergy {
+
+struct ProgrammeView {
+  ProgrammeState state;
+  // The UTC date of each company's enrolment's recorded_at.
+  std::map<std::string, Date, std::less<>> enrolled_on;
+};
+
+class ReadModels {
+ public:
+  // Folds one event; events must come in position order.
+  void Apply(const RecordedEvent& event);
+
+  const ProgrammeView* FindProgramme(std::string_view id) const;
+  const SynergyState* FindSynergy(std::string_view id) const;
+  const std::map<std::string, ProgrammeView, std::less<>>& programmes() const { return programmes_; }
+  const std::map<std::string, SynergyState, std::less<>>& synergies() const { return synergies_; }
+  // The position of the last event applied; 0 before any.
+  std::uint64_t position() const { return position_; }
+
+ private:
+  std::map<std::string, ProgrammeView, std::less<>> programmes_;
+  std::map<std::string, SynergyState, std::less<>> synergies_;
+  std::uint64_t position_ = 0;
+};
+
+// The id a stream name carries: "synergy-s1" -> "s1" for prefix "synergy-";
+// empty when the stream has another prefix.
+std::string_view StreamId(std::string_view stream, std::string_view prefix);
+
+// A synergy as its events recorded at or before `as_of` make it; its version
+// is 0 if none was.
+SynergyState SynergyAsOf(const std::vector<RecordedEvent>& stream_events, Timestamp as_of);
+
+}  // namespace synergy
+
+#endif  // SYNERGY_PROJECTIONS_READ_MODELS_H_
