@@ -54,6 +54,48 @@ int Date::Year() const {
   return static_cast<int>(ymd.year());
 }
 
+std::optional<Timestamp> Timestamp::Parse(std::string_view text) {
+  constexpr std::int64_t kDay = 86'400'000'000;
+  if (text.size() == 10) {
+    std::optional<Date> date = Date::Parse(text);
+    if (!date) return std::nullopt;
+    return Timestamp{(date->days + 1) * kDay - 1};
+  }
+  if (text.size() < 20 || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+      text[16] != ':') {
+    return std::nullopt;
+  }
+  std::optional<Date> date = Date::Parse(text.substr(0, 10));
+  auto hh = ParseDigits(text.substr(11, 2));
+  auto mm = ParseDigits(text.substr(14, 2));
+  auto ss = ParseDigits(text.substr(17, 2));
+  if (!date || !hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 59) return std::nullopt;
+  std::size_t i = 19;
+  std::int64_t micros = 0;
+  if (i < text.size() && text[i] == '.') {
+    std::size_t start = ++i;
+    while (i < text.size() && IsDigit(text[i])) ++i;
+    std::size_t digits = i - start;
+    if (digits == 0 || digits > 9) return std::nullopt;
+    for (std::size_t k = 0; k < 6; ++k) {
+      micros = micros * 10 + (k < digits ? text[start + k] - '0' : 0);
+    }
+  }
+  std::int64_t offset_minutes = 0;
+  std::string_view zone = text.substr(i);
+  if (zone == "Z" || zone == "z") {
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    auto oh = ParseDigits(zone.substr(1, 2));
+    auto om = ParseDigits(zone.substr(4, 2));
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset_minutes = (*oh * 60 + *om) * (zone[0] == '+' ? 1 : -1);
+  } else {
+    return std::nullopt;
+  }
+  std::int64_t seconds = (std::int64_t{*hh} * 60 + *mm) * 60 + *ss - offset_minutes * 60;
+  return Timestamp{date->days * kDay + seconds * 1'000'000 + micros};
+}
+
 std::string Timestamp::ToString() const {
   std::int64_t day = micros >= 0 ? micros / 86'400'000'000
                                  : (micros - 86'399'999'999) / 86'400'000'000;

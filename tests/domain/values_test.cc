@@ -29,6 +29,22 @@ TEST(Timestamp, FormatsRfc3339WithMicroseconds) {
   EXPECT_EQ(Timestamp{-1}.ToString(), "1969-12-31T23:59:59.999999Z");
 }
 
+TEST(Timestamp, ParsesAnyRfc3339FormAndBareDates) {
+  auto micros = [](const char* text) { return Timestamp::Parse(text).value().ToString(); };
+  EXPECT_EQ(micros("2026-11-28T10:44:21Z"), "2026-11-28T10:44:21.000000Z");
+  EXPECT_EQ(micros("2026-11-28T10:44:21.1Z"), "2026-11-28T10:44:21.100000Z");
+  EXPECT_EQ(micros("2026-11-28T10:44:21.123456789Z"), "2026-11-28T10:44:21.123456Z");
+  EXPECT_EQ(micros("2026-11-28T10:44:21.5+01:30"), "2026-11-28T09:14:21.500000Z");
+  EXPECT_EQ(micros("2026-11-28T23:00:00-02:00"), "2026-11-29T01:00:00.000000Z");
+  EXPECT_EQ(micros("2026-11-28"), "2026-11-28T23:59:59.999999Z");
+  for (const char* bad : {"2026-11-28T10:44:21", "2026-11-28T10:44:21.Z",
+                          "2026-11-28T10:44:21.1234567890Z", "2026-11-28T24:00:00Z",
+                          "2026-11-28 10:44:21Z", "2026-11-28T10:44:21+0100", "yesterday",
+                          "2026-02-30"}) {
+    EXPECT_FALSE(Timestamp::Parse(bad)) << bad;
+  }
+}
+
 TEST(Identifiers, FollowThePattern) {
   EXPECT_TRUE(IsValidId("ziri"));
   EXPECT_TRUE(IsValidId("0-a"));

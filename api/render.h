@@ -1,0 +1,29 @@
+// Replies' JSON: programmes, synergies, envelopes, problems.
+#ifndef SYNERGY_API_RENDER_H_
+#define SYNERGY_API_RENDER_H_
+
+#include <nlohmann/json.hpp>
+
+#include "api/http.h"
+#include "domain/event_store.h"
+#include "domain/result.h"
+#include "projections/read_models.h"
+
+namespace synergy::api {
+
+nlohmann::json RenderProgramme(const ProgrammeView& programme);
+nlohmann::json RenderSynergy(const SynergyState& synergy);
+nlohmann::json RenderEventData(const Event& event);
+nlohmann::json RenderEnvelope(const RecordedEvent& event);
+nlohmann::json RenderQuantities(const Quantities& q);
+
+// An application/problem+json reply for `error`, with the status its code
+// maps to.
+HttpResponse Problem(const Error& error);
+int StatusOf(ErrorCode code);
+
+HttpResponse JsonResponse(int status, const nlohmann::json& body);
+
+}  // namespace synergy::api
+
+#endif  // SYNERGY_API_RENDER_H_

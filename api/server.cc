@@ -1,0 +1,397 @@
+#include "api/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/optional.hpp>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "api/render.h"
+
+namespace synergy::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 1 << 20;
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kTargetLimit = 8 * 1024;
+constexpr auto kHeaderTimeout = std::chrono::seconds(10);
+constexpr auto kBodyTimeout = std::chrono::seconds(30);
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+
+void Fail(beast::error_code ec, const char* what) {
+  if (ec == net::error::operation_aborted || ec == beast::error::timeout ||
+      ec == http::error::end_of_stream || ec == net::error::eof) {
+    return;
+  }
+  spdlog::debug("{}: {}", what, ec.message());
+}
+
+using Response = http::response<http::string_body>;
+
+Response ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
+  Response out{static_cast<http::status>(r.status), version};
+  out.set(http::field::server, "synergyd");
+  for (auto& [name, value] : r.headers) out.set(name, value);
+  out.body() = std::move(r.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+// A problem whose status the contract fixes apart from its type (414, 431).
+HttpResponse LimitProblem(int status, std::string detail) {
+  HttpResponse r = Problem(MakeError(ErrorCode::kPayloadTooLarge, std::move(detail)));
+  r.status = status;
+  std::size_t at = r.body.find("\"status\":413");
+  if (at != std::string::npos) r.body.replace(at, 12, "\"status\":" + std::to_string(status));
+  return r;
+}
+
+struct Shared {
+  Service* service = nullptr;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+  std::size_t max_pipelined = 16;
+};
+
+// One connection. Reads requests (pipelined up to a cap), hands each to the
+// service, and writes the replies back in request order.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+  // Closes the connection once the replies it owes are written.
+  void Stop() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (self->slots_.empty() && !self->writing_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      }
+    });
+  }
+
+ private:
+  struct Slot {
+    std::optional<Response> response;
+    std::string method, target;
+    std::chrono::steady_clock::time_point started;
+  };
+
+  void DoRead() {
+    if (closing_ || reading_ || slots_.size() >= shared_.max_pipelined) return;
+    reading_ = true;
+    parser_.emplace();
+    // The header limit covers the request line too; 414 and 431 are told
+    // apart once the header is in.
+    parser_->header_limit(static_cast<std::uint32_t>(kHeaderLimit + kTargetLimit + 64));
+    parser_->body_limit(kBodyLimit);
+    stream_.expires_after(slots_.empty() && !first_ ? kIdleTimeout : kHeaderTimeout);
+    first_ = false;
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec == http::error::header_limit) {
+      // Whether the request line itself is too long: no line end in sight.
+      std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      std::size_t line_end = data.find("\r\n");
+      bool target_too_long = line_end == std::string_view::npos || line_end > kTargetLimit + 16;
+      return RespondAndClose(target_too_long ? LimitProblem(414, "the request target is over 8 KiB")
+                                             : LimitProblem(431, "the header section is over 16 KiB"));
+    }
+    if (ec) {
+      reading_ = false;
+      return Fail(ec, "read header");
+    }
+    auto& header = parser_->get();
+    if (header.target().size() > kTargetLimit) {
+      return RespondAndClose(LimitProblem(414, "the request target is over 8 KiB"));
+    }
+    std::size_t header_bytes = 0;
+    for (const auto& field : header) header_bytes += field.name_string().size() + field.value().size() + 4;
+    if (header_bytes > kHeaderLimit) {
+      return RespondAndClose(LimitProblem(431, "the header section is over 16 KiB"));
+    }
+    // A declared body over the limit is refused before it is read.
+    if (parser_->content_length() && *parser_->content_length() > kBodyLimit) {
+      return TooLarge();
+    }
+    stream_.expires_after(kBodyTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    if (ec == http::error::body_limit) return TooLarge();
+    if (ec) return Fail(ec, "read");
+    http::request<http::string_body> req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    Dispatch(ToPlain(req), false);
+    if (keep_alive_) DoRead();
+  }
+
+  // 413 after the checks that come first (401, 404, 405), then close: the
+  // unread body cannot be skipped.
+  void TooLarge() {
+    reading_ = false;
+    keep_alive_ = false;
+    closing_ = true;
+    Dispatch(ToPlain(parser_->get()), true);
+  }
+
+  void RespondAndClose(HttpResponse r) {
+    reading_ = false;
+    keep_alive_ = false;
+    closing_ = true;
+    slots_.push_back(Slot{ToBeast(std::move(r), 11, false), "-", "-", std::chrono::steady_clock::now()});
+    DoWrite();
+  }
+
+  template <typename Message>
+  static HttpRequest ToPlain(Message& m) {
+    HttpRequest r;
+    r.method = std::string(m.method_string());
+    r.target = std::string(m.target());
+    for (const auto& field : m) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    if constexpr (requires { m.body(); }) r.body = std::move(m.body());
+    return r;
+  }
+
+  void Dispatch(HttpRequest request, bool too_large) {
+    std::uint64_t id = next_id_++;
+    slots_.push_back(Slot{std::nullopt, request.method, request.target,
+                          std::chrono::steady_clock::now()});
+    unsigned version = parser_->get().version();
+    bool keep_alive = keep_alive_;
+    auto self = shared_from_this();
+    shared_.service->Handle(
+        std::move(request),
+        [self, id, version, keep_alive](HttpResponse response) {
+          // Any thread: hop onto the connection's strand.
+          net::post(self->stream_.get_executor(),
+                    [self, id, version, keep_alive, response = std::move(response)]() mutable {
+                      self->Complete(id, std::move(response), version, keep_alive);
+                    });
+        },
+        too_large);
+  }
+
+  void Complete(std::uint64_t id, HttpResponse response, unsigned version, bool keep_alive) {
+    std::size_t index = static_cast<std::size_t>(id - first_id_);
+    Slot& slot = slots_[index];
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - slot.started).count();
+    spdlog::info("{} {} {} {}us {}", slot.method, slot.target.substr(0, slot.target.find('?')),
+                 response.status, micros, response.actor.empty() ? "-" : response.actor);
+    slot.response = ToBeast(std::move(response), version, keep_alive && !closing_);
+    DoWrite();
+  }
+
+  void DoWrite() {
+    if (writing_ || slots_.empty() || !slots_.front().response) return;
+    writing_ = true;
+    stream_.expires_after(kWriteTimeout);
+    http::async_write(stream_, *slots_.front().response,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ec) return Fail(ec, "write");
+    bool close = !slots_.front().response->keep_alive();
+    slots_.pop_front();
+    ++first_id_;
+    if (close || (closing_ && slots_.empty())) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.close();
+      return;
+    }
+    DoWrite();
+    DoRead();  // a full pipeline may have paused reading
+  }
+
+ public:
+  ~Session() { --shared_.connections; }
+
+ private:
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  boost::optional<http::request_parser<http::string_body>> parser_;
+  Shared& shared_;
+  std::deque<Slot> slots_;
+  std::uint64_t next_id_ = 0, first_id_ = 0;
+  bool reading_ = false, writing_ = false, closing_ = false, keep_alive_ = true, first_ = true;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, Shared& shared, std::size_t max_connections)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), shared_(shared),
+        max_connections_(max_connections) {}
+
+  Status Open(const std::string& address, std::uint16_t port) {
+    beast::error_code ec;
+    auto ip = net::ip::make_address(address, ec);
+    if (ec) return MakeError(ErrorCode::kUnavailable, "bad bind address " + address);
+    tcp::endpoint endpoint{ip, port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message());
+    }
+    return OkStatus();
+  }
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void Run() { DoAccept(); }
+  void Stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+  std::vector<std::weak_ptr<Session>> sessions;
+  std::mutex sessions_mu;
+
+ private:
+  void DoAccept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || shared_.stopping) return;
+      Fail(ec, "accept");
+    } else if (shared_.connections.load() >= max_connections_) {
+      // Over the cap: refuse at once rather than queue without bound.
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      ++shared_.connections;
+      auto session = std::make_shared<Session>(std::move(socket), shared_);
+      {
+        std::lock_guard lock(sessions_mu);
+        std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+        sessions.push_back(session);
+      }
+      session->Run();
+    }
+    if (!shared_.stopping) DoAccept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  Shared& shared_;
+  std::size_t max_connections_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  int threads;
+  net::io_context ioc;
+  Shared shared;
+  std::unique_ptr<Service> service;
+  std::shared_ptr<Listener> listener;
+
+  Impl(ServerOptions o, const ServiceFactory& factory)
+      : options(std::move(o)),
+        threads(options.threads > 0 ? options.threads
+                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
+        ioc(threads) {
+    shared.max_pipelined = options.max_pipelined;
+    service = factory([this](std::function<void()> task) { net::post(ioc, std::move(task)); });
+    shared.service = service.get();
+  }
+};
+
+Server::Server(ServerOptions options, ServiceFactory factory)
+    : impl_(std::make_unique<Impl>(std::move(options), factory)) {}
+
+Server::~Server() = default;
+
+Status Server::Listen() {
+  impl_->listener = std::make_shared<Listener>(impl_->ioc, impl_->shared, impl_->options.max_connections);
+  SYNERGY_RETURN_IF_ERROR(impl_->listener->Open(impl_->options.bind, impl_->options.port));
+  impl_->listener->Run();
+  return OkStatus();
+}
+
+std::uint16_t Server::port() const { return impl_->listener->port(); }
+Service& Server::service() { return *impl_->service; }
+
+void Server::RunUntilSignalled() {
+  net::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
+  net::steady_timer grace(impl_->ioc);
+  signals.async_wait([this, &grace](beast::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: no new connections; finishing in-flight requests", signal);
+    impl_->shared.stopping = true;
+    impl_->listener->Stop();
+    impl_->service->StopWaiting();
+    {
+      std::lock_guard lock(impl_->listener->sessions_mu);
+      for (auto& weak : impl_->listener->sessions) {
+        if (auto s = weak.lock()) s->Stop();
+      }
+    }
+    grace.expires_after(std::chrono::seconds(10));
+    grace.async_wait([this](beast::error_code) { impl_->ioc.stop(); });
+    // Done as soon as no connection is left.
+    auto poll = std::make_shared<std::function<void()>>();
+    auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
+    *poll = [this, timer, poll] {
+      if (impl_->shared.connections.load() == 0) {
+        impl_->ioc.stop();
+        return;
+      }
+      timer->expires_after(std::chrono::milliseconds(20));
+      timer->async_wait([poll](beast::error_code) { (*poll)(); });
+    };
+    (*poll)();
+  });
+  std::vector<std::thread> pool;
+  for (int i = 1; i < impl_->threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace synergy::api

@@ -1,0 +1,121 @@
+// The HTTP API of API.md without sockets: Handle(request, reply) routes,
+// authenticates, runs commands through the deciders and the store, and
+// answers reads from the read models. The server (server.cc) feeds it.
+#ifndef SYNERGY_API_SERVICE_H_
+#define SYNERGY_API_SERVICE_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/http.h"
+#include "api/metrics.h"
+#include <nlohmann/json.hpp>
+#include "infra/log_store.h"
+#include "infra/token_store.h"
+#include "projections/read_models.h"
+
+namespace synergy::api {
+
+enum class Role { kAdmin, kFacilitator, kManager, kFunder };
+
+struct Caller {
+  std::string name;
+  Role role;
+  std::vector<std::string> programmes;  // empty: every programme
+  bool Sees(std::string_view programme) const;
+};
+
+class Service {
+ public:
+  // Runs `task` later on a thread that may block briefly (a server thread).
+  using Post = std::function<void(std::function<void()>)>;
+
+  // `store` and `tokens` must outlive the service.
+  Service(LogStore& store, TokenStore& tokens, Post post, Clock clock = SystemNow);
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+  // Answers every waiting long poll, then stops.
+  ~Service();
+
+  // Loads the tokens, then folds the log into the read models in the
+  // background; until that is done /readyz and every /v1 request answer 503.
+  Status Start();
+  // Answers every waiting long poll now and every later one at once: the
+  // server is stopping.
+  void StopWaiting();
+  // Blocks until the read models have caught up with the log.
+  void WaitUntilReady();
+  bool ready() const { return ready_.load(); }
+
+  // Answers `request` through `reply`, exactly once, from this or another
+  // thread. A request whose body exceeded the limit arrives with
+  // `body_too_large` set and an empty body.
+  void Handle(HttpRequest request, Reply reply, bool body_too_large = false);
+
+  // The route label of a request target, for logs ("/v1/synergies/{sid}").
+  static std::string RouteOf(std::string_view method, std::string_view target);
+
+ public:
+  // Defined in service.cc.
+  struct Route;
+  struct Plan;
+  struct Decided;
+  struct FeedQuery;
+  struct Waiter;
+
+ private:
+
+  void Dispatch(const Route& route, HttpRequest& request, const Caller* caller, Reply reply);
+  std::optional<Caller> Authenticate(const HttpRequest& request) const;
+
+  // Commands.
+  void Command(const Route& route, HttpRequest& request, const Caller& caller, Reply reply);
+  void Execute(std::shared_ptr<Plan> plan, Reply reply, int attempt);
+  HttpResponse TokenCreate(const HttpRequest& request, const Caller& caller);
+
+  // Reads.
+  HttpResponse Read(const Route& route, const HttpRequest& request, const Caller& caller);
+  void Feed(const HttpRequest& request, const Caller& caller, Reply reply);
+  Result<nlohmann::json> RunFeed(const FeedQuery& query, std::uint64_t* last_position);
+  void RunWaiters();
+
+  void Observe(const std::vector<RecordedEvent>& events);
+
+  LogStore& store_;
+  TokenStore& tokens_;
+  const Post post_;
+  const Clock clock_;
+  Metrics metrics_;
+
+  mutable std::shared_mutex models_mu_;
+  ReadModels models_;  // guarded by models_mu_
+
+  mutable std::shared_mutex tokens_mu_;
+  std::map<std::string, TokenRecord> tokens_by_hash_;  // guarded by tokens_mu_
+
+  std::atomic<bool> ready_{false};
+  std::mutex ready_mu_;
+  std::condition_variable ready_cv_;
+  std::thread catch_up_;
+
+  std::mutex waiters_mu_;
+  std::condition_variable waiters_cv_;
+  std::list<Waiter> waiters_;       // guarded by waiters_mu_
+  std::uint64_t woken_position_ = 0;  // guarded by waiters_mu_
+  bool stopping_ = false;           // guarded by waiters_mu_
+  std::thread feed_thread_;
+};
+
+}  // namespace synergy::api
+
+#endif  // SYNERGY_API_SERVICE_H_

@@ -1,0 +1,231 @@
+// synergyd: the Synergy Ledger service and its administration commands.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/server.h"
+#include "infra/hash_chain.h"
+#include "infra/rocks_store.h"
+
+namespace {
+
+using namespace synergy;
+
+constexpr const char* kUsage =
+    "usage: synergyd COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  serve         serve the HTTP API\n"
+    "  token create  create an API token and print it\n"
+    "  verify        walk the hash chain of the log\n"
+    "\n"
+    "synergyd COMMAND --help shows a command's options.\n";
+
+struct Command {
+  const char* usage;
+  std::vector<std::string> flags;     // options taking a value
+  std::vector<std::string> repeated;  // of those, the ones that may repeat
+};
+
+// Parses "--name value" and "--name=value" options.
+struct Options {
+  std::map<std::string, std::vector<std::string>> values;
+  std::string Get(const std::string& name, const std::string& fallback) const {
+    auto it = values.find(name);
+    return it == values.end() ? fallback : it->second.back();
+  }
+  bool Has(const std::string& name) const { return values.contains(name); }
+};
+
+int Usage(const Command& c, int status) {
+  std::fprintf(status == 0 ? stdout : stderr, "%s", c.usage);
+  return status;
+}
+
+std::optional<Options> Parse(const Command& c, int argc, char** argv, int first) {
+  Options o;
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      Usage(c, 0);
+      std::exit(0);
+    }
+    if (!arg.starts_with("--")) {
+      std::fprintf(stderr, "unexpected argument '%s'\n", arg.c_str());
+      return std::nullopt;
+    }
+    std::string name = arg.substr(2), value;
+    if (std::size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      std::fprintf(stderr, "--%s needs a value\n", name.c_str());
+      return std::nullopt;
+    }
+    if (std::find(c.flags.begin(), c.flags.end(), name) == c.flags.end()) {
+      std::fprintf(stderr, "unknown option --%s\n", name.c_str());
+      return std::nullopt;
+    }
+    if (o.Has(name) && std::find(c.repeated.begin(), c.repeated.end(), name) == c.repeated.end()) {
+      std::fprintf(stderr, "--%s given twice\n", name.c_str());
+      return std::nullopt;
+    }
+    o.values[name].push_back(value);
+  }
+  return o;
+}
+
+Result<RocksDatabase> OpenData(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  return OpenRocksDatabase(dir);
+}
+
+int Serve(int argc, char** argv) {
+  Command c{"usage: synergyd serve [--data-dir DIR] [--port PORT] [--bind ADDR] [--threads N]\n"
+            "  --data-dir  the database directory (default ./var/data)\n"
+            "  --port      the TCP port (default 8080; 0 picks a free one)\n"
+            "  --bind      the address to listen on (default 127.0.0.1)\n"
+            "  --threads   HTTP threads (default: one per core)\n"
+            "Prints 'listening on http://ADDR:PORT' once it accepts connections.\n"
+            "SIGTERM or SIGINT stops it cleanly.\n",
+            {"data-dir", "port", "bind", "threads"}, {}};
+  std::optional<Options> o = Parse(c, argc, argv, 2);
+  if (!o) return Usage(c, 2);
+  api::ServerOptions options;
+  options.bind = o->Get("bind", "127.0.0.1");
+  try {
+    int port = std::stoi(o->Get("port", "8080"));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    options.port = static_cast<std::uint16_t>(port);
+    options.threads = std::stoi(o->Get("threads", "0"));
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "--port and --threads take numbers\n");
+    return 2;
+  }
+  std::string dir = o->Get("data-dir", "./var/data");
+  Result<RocksDatabase> db = OpenData(dir);
+  if (!db.ok()) {
+    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
+    return 1;
+  }
+  {
+    api::Server server(options, [&](api::Service::Post post) {
+      return std::make_unique<api::Service>(*db->log, *db->tokens, std::move(post));
+    });
+    if (Status s = server.service().Start(); !s.ok()) {
+      std::fprintf(stderr, "synergyd: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    if (Status s = server.Listen(); !s.ok()) {
+      std::fprintf(stderr, "synergyd: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    std::printf("listening on http://%s:%u\n", options.bind.c_str(), server.port());
+    std::fflush(stdout);
+    spdlog::info("serving {} on {}:{}", dir, options.bind, server.port());
+    server.RunUntilSignalled();
+  }
+  db->tokens.reset();
+  db->log.reset();  // completes queued appends, then closes
+  spdlog::info("stopped");
+  return 0;
+}
+
+int TokenCreate(int argc, char** argv) {
+  Command c{"usage: synergyd token create --name NAME --role ROLE [--programme PID]... "
+            "[--data-dir DIR]\n"
+            "  ROLE is admin, facilitator, manager or funder; each --programme adds one\n"
+            "  programme to the token's scope (none: every programme).\n"
+            "Prints the new token alone on stdout; only its SHA-256 is stored.\n"
+            "Run it while no server holds the data directory.\n",
+            {"data-dir", "name", "role", "programme"}, {"programme"}};
+  std::optional<Options> o = Parse(c, argc, argv, 3);
+  if (!o) return Usage(c, 2);
+  if (!o->Has("name") || !o->Has("role")) {
+    std::fprintf(stderr, "--name and --role are required\n");
+    return Usage(c, 2);
+  }
+  TokenRecord record{o->Get("name", ""), o->Get("role", ""), {}};
+  if (o->Has("programme")) record.programmes = o->values.at("programme");
+  if (record.name.empty() || record.name.size() > 128) {
+    std::fprintf(stderr, "--name must be 1 to 128 characters\n");
+    return 2;
+  }
+  if (record.role != "admin" && record.role != "facilitator" && record.role != "manager" &&
+      record.role != "funder") {
+    std::fprintf(stderr, "--role must be admin, facilitator, manager or funder\n");
+    return 2;
+  }
+  for (const std::string& p : record.programmes) {
+    if (!IsValidId(p)) {
+      std::fprintf(stderr, "--programme '%s' is not a valid identifier\n", p.c_str());
+      return 2;
+    }
+  }
+  Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
+  if (!db.ok()) {
+    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
+    return 1;
+  }
+  std::string secret = NewTokenSecret();
+  if (Status s = db->tokens->Create(Sha256(secret), record); !s.ok()) {
+    std::fprintf(stderr, "synergyd: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s\n", secret.c_str());
+  return 0;
+}
+
+int Verify(int argc, char** argv) {
+  Command c{"usage: synergyd verify [--data-dir DIR]\n"
+            "Recomputes the hash chain from position 1; exits 1 on a broken chain.\n",
+            {"data-dir"}, {}};
+  std::optional<Options> o = Parse(c, argc, argv, 2);
+  if (!o) return Usage(c, 2);
+  Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
+  if (!db.ok()) {
+    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
+    return 2;
+  }
+  Result<VerifyReport> report = VerifyChain(*db->log);
+  if (!report.ok()) {
+    std::fprintf(stderr, "synergyd: %s\n", report.error().message.c_str());
+    return 2;
+  }
+  if (report->ok) {
+    std::printf("ok: %llu events checked, head %llu %s\n",
+                static_cast<unsigned long long>(report->checked),
+                static_cast<unsigned long long>(report->head.position),
+                ToHex(report->head.hash).c_str());
+    return 0;
+  }
+  std::printf("BROKEN: first bad position %llu (%llu events checked before it; head %llu)\n",
+              static_cast<unsigned long long>(*report->first_bad_position),
+              static_cast<unsigned long long>(report->checked),
+              static_cast<unsigned long long>(report->head.position));
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fprintf(argc < 2 ? stderr : stdout, "%s", kUsage);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  if (command == "serve") return Serve(argc, argv);
+  if (command == "verify") return Verify(argc, argv);
+  if (command == "token" && argc >= 3 && std::strcmp(argv[2], "create") == 0) {
+    return TokenCreate(argc, argv);
+  }
+  std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}
