@@ -165,41 +165,109 @@ Result<T> Map(F&& map) {
 
 }  // namespace
 
+namespace {
+
+// Builds the document through nlohmann's own DOM builder while keeping what
+// the contract needs and nlohmann does not check: duplicate keys, and the
+// path of a number too large for a double (nlohmann reports the overflow
+// without saying where).
+class StrictSax {
+ public:
+  explicit StrictSax(json& root) : dom_(root, false) {}
+
+  bool null() { return Value() && dom_.null(); }
+  bool boolean(bool v) { return Value() && dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return Value() && dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return Value() && dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const std::string& s) {
+    return Value() && dom_.number_float(v, s);
+  }
+  bool string(std::string& v) { return Value() && dom_.string(v); }
+  bool binary(json::binary_t& v) { return Value() && dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    Value();
+    frames_.push_back(Frame{false, {}, 0, {}});
+    return dom_.start_object(n);
+  }
+  bool key(std::string& k) {
+    Frame& f = frames_.back();
+    if (!f.keys.insert(k).second) {
+      duplicate_ = k;
+      return false;
+    }
+    f.key = k;
+    return dom_.key(k);
+  }
+  bool end_object() {
+    frames_.pop_back();
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    Value();
+    frames_.push_back(Frame{true, {}, 0, {}});
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    frames_.pop_back();
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    if (e.id == 406) {  // number overflow: the value about to be stored
+      Value();
+      overflow_path_ = Path();
+    }
+    error_ = e.what();
+    return false;
+  }
+
+  const std::optional<std::string>& duplicate() const { return duplicate_; }
+  const std::optional<std::string>& overflow_path() const { return overflow_path_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Frame {
+    bool array;
+    std::string key;
+    std::size_t next_index;
+    std::set<std::string> keys;
+  };
+  // A value starts: in an array, it takes the next index.
+  bool Value() {
+    if (!frames_.empty() && frames_.back().array) {
+      frames_.back().key = std::to_string(frames_.back().next_index++);
+    }
+    return true;
+  }
+  std::string Path() const {
+    std::string out;
+    for (const Frame& f : frames_) {
+      if (!out.empty()) out += '.';
+      out += f.key;
+    }
+    return out;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  std::vector<Frame> frames_;
+  std::optional<std::string> duplicate_;
+  std::optional<std::string> overflow_path_;
+  std::string error_;
+};
+
+}  // namespace
+
 Result<json> ParseBody(std::string_view body) {
   if (NestingDepth(body, kMaxJsonDepth) > kMaxJsonDepth) {
     return Malformed("JSON nested deeper than " + std::to_string(kMaxJsonDepth));
   }
-  // Duplicate keys: nlohmann keeps the last silently; the contract calls them
-  // malformed. The callback sees each key with the object it belongs to.
-  std::vector<std::set<std::string>> open_objects;
-  bool duplicate = false;
-  std::string duplicate_key;
-  auto callback = [&](int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        open_objects.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!open_objects.empty()) open_objects.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!open_objects.empty() && !open_objects.back().insert(parsed.get<std::string>()).second) {
-          duplicate = true;
-          duplicate_key = parsed.get<std::string>();
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
   json parsed;
-  try {
-    parsed = json::parse(body.begin(), body.end(), callback);
-  } catch (const json::exception& e) {
-    return Malformed(std::string("not valid JSON: ") + e.what());
+  StrictSax sax(parsed);
+  bool ok = json::sax_parse(body.begin(), body.end(), &sax);
+  if (sax.duplicate()) return Malformed("duplicate key '" + *sax.duplicate() + "'");
+  if (sax.overflow_path()) {
+    return MakeError(ErrorCode::kValidation, "must be a finite number", *sax.overflow_path());
   }
-  if (duplicate) return Malformed("duplicate key '" + duplicate_key + "'");
+  if (!ok) return Malformed("not valid JSON: " + sax.error());
   if (!parsed.is_object()) return Malformed("the body must be a JSON object");
   return parsed;
 }

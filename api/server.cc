@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +14,7 @@
 #include <boost/optional.hpp>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -109,8 +111,20 @@ class Session : public std::enable_shared_from_this<Session> {
     // The header limit covers the request line too; 414 and 431 are told
     // apart once the header is in.
     parser_->header_limit(static_cast<std::uint32_t>(kHeaderLimit + kTargetLimit + 64));
-    parser_->body_limit(kBodyLimit);
-    stream_.expires_after(slots_.empty() && !first_ ? kIdleTimeout : kHeaderTimeout);
+    // No body limit while the header is read: Beast would stop at the
+    // Content-Length field and leave the headers after it unparsed, and the
+    // 413 comes after the checks that need them (401, 404, 405).
+    // (Not boost::none: Beast 1.74 compares the length against the optional
+    // itself, and every length is then over the limit.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    // While replies are owed (a long poll, a command waiting for its fsync)
+    // the next request may take its time; the timer is the stream's, shared
+    // with the writes, and re-armed when the last reply is out.
+    if (slots_.empty()) {
+      stream_.expires_after(first_ ? kHeaderTimeout : kIdleTimeout);
+    } else {
+      stream_.expires_never();
+    }
     first_ = false;
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -122,6 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       std::size_t line_end = data.find("\r\n");
       bool target_too_long = line_end == std::string_view::npos || line_end > kTargetLimit + 16;
+      reading_ = false;
       return RespondAndClose(target_too_long ? LimitProblem(414, "the request target is over 8 KiB")
                                              : LimitProblem(431, "the header section is over 16 KiB"));
     }
@@ -142,7 +157,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (parser_->content_length() && *parser_->content_length() > kBodyLimit) {
       return TooLarge();
     }
-    stream_.expires_after(kBodyTimeout);
+    parser_->body_limit(kBodyLimit);  // a chunked body stops here
+    if (slots_.empty()) stream_.expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -232,14 +248,35 @@ class Session : public std::enable_shared_from_this<Session> {
     bool close = !slots_.front().response->keep_alive();
     slots_.pop_front();
     ++first_id_;
-    if (close || (closing_ && slots_.empty())) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream_.close();
-      return;
+    if (close || (closing_ && slots_.empty())) return LingeringClose();
+    if (slots_.empty()) {
+      stream_.expires_after(kIdleTimeout);
+    } else {
+      stream_.expires_never();
     }
     DoWrite();
     DoRead();  // a full pipeline may have paused reading
+  }
+
+  // Sends FIN, then reads and drops what the client still sends for a
+  // moment: closing with unread bytes would reset the connection and could
+  // destroy the reply (a 413 to a client still sending its body).
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (64u << 20)) {
+                                self->stream_.close();
+                                return;
+                              }
+                              self->Drain();
+                            });
   }
 
  public:
@@ -252,6 +289,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Shared& shared_;
   std::deque<Slot> slots_;
   std::uint64_t next_id_ = 0, first_id_ = 0;
+  std::array<char, 16384> drain_;
+  std::size_t drained_ = 0;
   bool reading_ = false, writing_ = false, closing_ = false, keep_alive_ = true, first_ = true;
 };
 

@@ -747,6 +747,7 @@ void Service::Command(const Route& route, HttpRequest& request, const Caller& ca
 }
 
 void Service::Execute(std::shared_ptr<Plan> plan, Reply reply, int attempt) {
+  constexpr int kMaxAttempts = 256;
   Result<Decided> decided = [&] {
     std::shared_lock lock(models_mu_);
     return plan->decide(models_, plan->if_match);
@@ -765,7 +766,10 @@ void Service::Execute(std::shared_ptr<Plan> plan, Reply reply, int attempt) {
     if (!outcome.ok()) {
       // Another client wrote first. Without If-Match the command is decided
       // again against the new state, off the writer thread.
-      if (outcome.error().code == ErrorCode::kVersionConflict && !plan->if_match && attempt < 8) {
+      // Each round lets at least one writer of the stream through, so a
+      // command races at most as many rounds as there are writers.
+      if (outcome.error().code == ErrorCode::kVersionConflict && !plan->if_match &&
+          attempt < kMaxAttempts) {
         post_([this, plan, reply = std::move(reply), attempt]() mutable {
           Execute(plan, std::move(reply), attempt + 1);
         });
@@ -1008,6 +1012,7 @@ void Service::Feed(const HttpRequest& request, const Caller& caller, Reply reply
   waiters_.push_back(Waiter{std::move(query),
                             std::chrono::steady_clock::now() + std::chrono::seconds(wait),
                             std::move(reply)});
+  ++waiters_added_;
   waiters_cv_.notify_all();
 }
 
@@ -1017,13 +1022,14 @@ void Service::RunWaiters() {
   std::unique_lock lock(waiters_mu_);
   std::uint64_t seen = woken_position_;
   for (;;) {
-    auto next = std::chrono::steady_clock::time_point::max();
+    // Sleep until a commit, a new waiter (whose deadline may come first), the
+    // earliest deadline, or the stop.
+    auto next = std::chrono::steady_clock::now() + std::chrono::hours(1);
     for (const Waiter& w : waiters_) next = std::min(next, w.deadline);
+    std::uint64_t added = waiters_added_;
     waiters_cv_.wait_until(lock, next, [&] {
-      return stopping_ || woken_position_ != seen ||
-             std::any_of(waiters_.begin(), waiters_.end(), [](const Waiter& w) {
-               return w.deadline <= std::chrono::steady_clock::now();
-             });
+      return stopping_ || woken_position_ != seen || waiters_added_ != added ||
+             std::chrono::steady_clock::now() >= next;
     });
     bool stopping = stopping_;
     seen = woken_position_;

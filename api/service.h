@@ -112,6 +112,7 @@ class Service {
   std::condition_variable waiters_cv_;
   std::list<Waiter> waiters_;       // guarded by waiters_mu_
   std::uint64_t woken_position_ = 0;  // guarded by waiters_mu_
+  std::uint64_t waiters_added_ = 0;   // guarded by waiters_mu_
   bool stopping_ = false;           // guarded by waiters_mu_
   std::thread feed_thread_;
 };

@@ -1,0 +1,99 @@
+// Starts a real synergyd on a free loopback port in a temporary data
+// directory, and stops it (SIGTERM, then waits) when destroyed.
+#ifndef SYNERGY_TESTS_HTTP_SERVER_PROCESS_H_
+#define SYNERGY_TESTS_HTTP_SERVER_PROCESS_H_
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tests/infra/store_fixtures.h"
+
+namespace synergy::testing {
+
+// Runs `args` (synergyd's) to completion and returns its stdout.
+inline std::string RunSynergyd(const std::vector<std::string>& args, int* status = nullptr) {
+  std::string command = SYNERGYD_PATH;
+  for (const std::string& a : args) command += " '" + a + "'";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("popen failed");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int rc = ::pclose(pipe);
+  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+class ServerProcess {
+ public:
+  // Creates an admin token, then starts `synergyd serve --port 0`.
+  ServerProcess() {
+    admin_token_ = RunSynergyd({"token", "create", "--data-dir", data_dir(), "--name", "admin",
+                                "--role", "admin"});
+    while (!admin_token_.empty() && admin_token_.back() == '\n') admin_token_.pop_back();
+    Start();
+  }
+  ~ServerProcess() { Stop(); }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  void Start() {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      std::string dir = data_dir();
+      ::execl(SYNERGYD_PATH, SYNERGYD_PATH, "serve", "--data-dir", dir.c_str(), "--port", "0",
+              "--bind", "127.0.0.1", static_cast<char*>(nullptr));
+      std::_Exit(127);
+    }
+    ::close(out[1]);
+    stdout_ = ::fdopen(out[0], "r");
+    char line[256];
+    while (std::fgets(line, sizeof line, stdout_)) {
+      std::string l = line;
+      if (l.starts_with("listening on http://127.0.0.1:")) {
+        port_ = std::stoi(l.substr(std::string("listening on http://127.0.0.1:").size()));
+        return;
+      }
+    }
+    throw std::runtime_error("synergyd did not start");
+  }
+
+  // SIGTERM, then the exit status (0 for a clean stop).
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (stdout_) std::fclose(stdout_);
+    stdout_ = nullptr;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  bool Alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+  int port() const { return port_; }
+  const std::string& admin_token() const { return admin_token_; }
+  std::string data_dir() const { return dir_.path().string(); }
+
+ private:
+  TempDir dir_;
+  std::string admin_token_;
+  pid_t pid_ = -1;
+  FILE* stdout_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace synergy::testing
+
+#endif  // SYNERGY_TESTS_HTTP_SERVER_PROCESS_H_
