@@ -371,6 +371,20 @@ struct Server::Impl {
   std::unique_ptr<Service> service;
   std::shared_ptr<Listener> listener;
 
+  net::steady_timer drained{ioc};
+
+  // Stops the io_context as soon as no connection is left.
+  void StopWhenDrained() {
+    if (shared.connections.load() == 0) {
+      ioc.stop();
+      return;
+    }
+    drained.expires_after(std::chrono::milliseconds(20));
+    drained.async_wait([this](beast::error_code ec) {
+      if (!ec) StopWhenDrained();
+    });
+  }
+
   Impl(ServerOptions o, const ServiceFactory& factory)
       : options(std::move(o)),
         threads(options.threads > 0 ? options.threads
@@ -414,18 +428,7 @@ void Server::RunUntilSignalled() {
     }
     grace.expires_after(std::chrono::seconds(10));
     grace.async_wait([this](beast::error_code) { impl_->ioc.stop(); });
-    // Done as soon as no connection is left.
-    auto poll = std::make_shared<std::function<void()>>();
-    auto timer = std::make_shared<net::steady_timer>(impl_->ioc);
-    *poll = [this, timer, poll] {
-      if (impl_->shared.connections.load() == 0) {
-        impl_->ioc.stop();
-        return;
-      }
-      timer->expires_after(std::chrono::milliseconds(20));
-      timer->async_wait([poll](beast::error_code) { (*poll)(); });
-    };
-    (*poll)();
+    impl_->StopWhenDrained();
   });
   std::vector<std::thread> pool;
   for (int i = 1; i < impl_->threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });

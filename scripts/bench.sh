@@ -3,6 +3,10 @@
 #   scripts/bench.sh append   durable appends (1, 8, 64, 256 writers) and
 #                             replay, each next to raw RocksDB; last line:
 #                             append64/raw64=X append64/append1=Y replay/rawscan=Z
+#   scripts/bench.sh http     a release synergyd on a fresh data directory,
+#                             driven by wrk over loopback (2 threads, 64
+#                             connections, 10 s a case): (a) new synergies,
+#                             (b) measurements with If-Match, (c) GET synergy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
@@ -14,8 +18,46 @@ case "${1:-}" in
     # disk for fsync figures to mean anything.
     build/release/bench/append_bench --benchmark_color=false
     ;;
+  http)
+    scripts/deps.sh
+    cmake --preset release >/dev/null
+    cmake --build --preset release --target synergyd
+    synergyd=$PWD/build/release/app/synergyd
+    dir=$(mktemp -d)
+    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+    token=$("$synergyd" token create --data-dir "$dir/data" --name bench --role admin)
+    "$synergyd" serve --data-dir "$dir/data" --port 0 > "$dir/out" 2> "$dir/log" &
+    pid=$!
+    for _ in $(seq 100); do grep -q listening "$dir/out" && break; sleep 0.1; done
+    url=$(sed -n 's/^listening on //p' "$dir/out")
+    auth="Authorization: Bearer $token"
+    json="Content-Type: application/json"
+    curl -sf "$url/v1/programmes" -H "$auth" -H "$json" -d '{"id":"bench","name":"Bench park",
+      "region":"Nouvelle-Aquitaine","department":"33","facilitator_org":"Bench","started_on":"2019-01-01"}' >/dev/null
+    for c in acme bois; do
+      curl -sf "$url/v1/programmes/bench/companies" -H "$auth" -H "$json" -d "{\"id\":\"$c\",\"name\":\"$c\"}" >/dev/null
+    done
+    export SYNERGY_TOKEN=$token SYNERGY_WRK_DIR=$PWD/bench/wrk SYNERGY_SYNERGIES=2000
+    # Set-up: 2000 synergies, studied and operational (version 3 each).
+    SYNERGY_SETUP=1 wrk -t2 -c16 -d3s -s bench/wrk/identify.lua "$url" >/dev/null
+    SYNERGY_STEP=study wrk -t2 -c16 -d3s -s bench/wrk/advance.lua "$url" >/dev/null
+    SYNERGY_STEP=operation wrk -t2 -c16 -d3s -s bench/wrk/advance.lua "$url" >/dev/null
+    run() {  # name script
+      local out
+      out=$(wrk -t2 -c64 -d10s --latency -s "bench/wrk/$2" "$url")
+      local rps p99 bad
+      rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+      p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+      bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+      printf '%-34s %10s req/s  p99 %8s  non-2xx %s\n' "$1" "$rps" "$p99" "${bad:-0}"
+    }
+    run "(a) POST new synergy" identify.lua
+    run "(b) POST measurement, If-Match" measure.lua
+    run "(c) GET synergy" read.lua
+    curl -sf "$url/v1/audit/verify" -H "$auth"; echo
+    ;;
   *)
-    echo "usage: scripts/bench.sh append" >&2
+    echo "usage: scripts/bench.sh append|http" >&2
     exit 2
     ;;
 esac

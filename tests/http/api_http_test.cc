@@ -666,7 +666,8 @@ TEST_F(ApiTest, ProgrammeScopes) {
   EXPECT_EQ(Get("/v1/synergies/" + their_synergy, scoped).Type(), "forbidden");
   EXPECT_EQ(Get("/v1/synergies/" + my_synergy, scoped).status, 200);
   EXPECT_EQ(Get("/v1/synergies?programme=" + theirs, scoped).Type(), "forbidden");
-  for (const json& s : Get("/v1/synergies", scoped).Json()["synergies"]) EXPECT_EQ(s["programme"], mine);
+  json visible = Get("/v1/synergies", scoped).Json()["synergies"];
+  for (const json& s : visible) EXPECT_EQ(s["programme"], mine);
   // Writes outside the scope are forbidden; unknown resources stay 404.
   EXPECT_EQ(Post("/v1/synergies/" + their_synergy + "/measurements",
                  MeasurementBody("mx", "2018-01-01", "2018-01-31"), scoped).Type(), "forbidden");

@@ -1,0 +1,111 @@
+#include "api/json_input.h"
+
+#include <gtest/gtest.h>
+
+namespace synergy::api {
+namespace {
+
+using nlohmann::json;
+
+ErrorCode CodeOf(std::string_view body) { return ParseBody(body).error().code; }
+
+TEST(ParseBody, AcceptsOneObject) {
+  Result<json> r = ParseBody(R"({"a": [1, {"b": "é"}], "c": null})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)["a"][1]["b"], "é");
+}
+
+TEST(ParseBody, MalformedInputs) {
+  for (std::string_view body : {"", "[]", "1", "{", "{\"a\":}", "{\"a\": NaN}", "{\"a\": Infinity}",
+                                "{\"a\": \"\\ud800\"}", "{\"a\": \"\xc3\x28\"}", "{'a': 1}"}) {
+    EXPECT_EQ(CodeOf(body), ErrorCode::kMalformedJson) << body;
+  }
+}
+
+TEST(ParseBody, DuplicateKeysAtAnyDepth) {
+  EXPECT_EQ(CodeOf(R"({"a": 1, "a": 2})"), ErrorCode::kMalformedJson);
+  EXPECT_EQ(CodeOf(R"({"a": {"b": 1, "b": 1}})"), ErrorCode::kMalformedJson);
+  EXPECT_TRUE(ParseBody(R"({"a": {"b": 1}, "c": {"b": 1}})").ok());  // same key, two objects
+}
+
+TEST(ParseBody, DepthLimit) {
+  auto nested = [](int depth) {
+    std::string s = "{\"a\":";
+    for (int i = 1; i < depth; ++i) s += "[";
+    s += "0";
+    for (int i = 1; i < depth; ++i) s += "]";
+    return s + "}";
+  };
+  EXPECT_TRUE(ParseBody(nested(kMaxJsonDepth)).ok());
+  EXPECT_EQ(CodeOf(nested(kMaxJsonDepth + 1)), ErrorCode::kMalformedJson);
+  EXPECT_EQ(CodeOf(std::string(10000, '[')), ErrorCode::kMalformedJson);
+  // Brackets inside strings do not count.
+  EXPECT_TRUE(ParseBody("{\"a\": \"" + std::string(100, '[') + "\"}").ok());
+}
+
+TEST(ParseBody, OverflowingNumbersNameTheirField) {
+  Result<json> r = ParseBody(R"({"values": {"jobs": 1, "savings_eur": 1e400}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kValidation);
+  EXPECT_EQ(r.error().field, "values.savings_eur");
+  EXPECT_EQ(ParseBody(R"({"a": [1, 2, -1e999]})").error().field, "a.2");
+}
+
+TEST(Mapping, FieldsAreCheckedStrictly) {
+  json good = {{"id", "s1"}, {"title", "t"}, {"kind", "mutualisation"}, {"resource", "energy"},
+               {"participants", {{{"company_id", "a"}, {"role", "member"}},
+                                 {{"company_id", "b"}, {"role", "member"}}}},
+               {"occurred_on", "2020-01-01"}};
+  Result<SynergyIdentified> ok = ToSynergyIdentified(good, "p", "generated");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->programme, "p");
+  EXPECT_EQ(ok->participants.size(), 2u);
+  json without_id = good;
+  without_id.erase("id");
+  EXPECT_EQ(ToSynergyIdentified(without_id, "p", "generated")->id, "generated");
+
+  auto field_of = [&](auto change) {
+    json b = good;
+    change(b);
+    Result<SynergyIdentified> r = ToSynergyIdentified(b, "p", "g");
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? std::string() : r.error().field;
+  };
+  EXPECT_EQ(field_of([](json& b) { b["extra"] = 1; }), "extra");
+  EXPECT_EQ(field_of([](json& b) { b.erase("title"); }), "title");
+  EXPECT_EQ(field_of([](json& b) { b["title"] = 5; }), "title");
+  EXPECT_EQ(field_of([](json& b) { b["kind"] = "swap"; }), "kind");
+  EXPECT_EQ(field_of([](json& b) { b["occurred_on"] = "2020-02-30"; }), "occurred_on");
+  EXPECT_EQ(field_of([](json& b) { b["participants"][1]["role"] = 3; }), "participants.1.role");
+  EXPECT_EQ(field_of([](json& b) { b["participants"][0]["x"] = 3; }), "participants.0.x");
+  EXPECT_EQ(field_of([](json& b) { b["participants"] = "a,b"; }), "participants");
+}
+
+TEST(Mapping, ValuesAndIntegers) {
+  json m = {{"period_from", "2020-01-01"}, {"period_to", "2020-01-31"},
+            {"values", {{"water_m3", 3}, {"unknown", 1}}}, {"method", "metered"}};
+  EXPECT_EQ(ToBenefitsMeasured(m, "m").error().field, "values.unknown");
+  m["values"] = {{"water_m3", "3"}};
+  EXPECT_EQ(ToBenefitsMeasured(m, "m").error().field, "values.water_m3");
+  m["values"] = {{"water_m3", 3}};
+  Result<BenefitsMeasured> ok = ToBenefitsMeasured(m, "m");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->values.water_m3, 3);
+  EXPECT_EQ(ok->values.savings_eur, 0);  // absent is 0
+  json c = {{"id", "a"}, {"name", "A"}, {"employees", 1.5}};
+  EXPECT_EQ(ToCompanyEnrolled(c).error().field, "employees");
+  c["employees"] = 12;
+  EXPECT_EQ(*ToCompanyEnrolled(c)->employees, 12);
+}
+
+TEST(Mapping, Tokens) {
+  json t = {{"name", "anne"}, {"role", "funder"}, {"programmes", {"ziri", "Bad"}}};
+  EXPECT_EQ(ToTokenRequest(t).error().field, "programmes.1");
+  t["programmes"] = json::array();
+  EXPECT_TRUE(ToTokenRequest(t).ok());
+  t["role"] = "root";
+  EXPECT_EQ(ToTokenRequest(t).error().field, "role");
+}
+
+}  // namespace
+}  // namespace synergy::api

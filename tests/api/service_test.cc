@@ -1,0 +1,105 @@
+// The service without sockets: routing, precedence, replies.
+#include "api/service.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "infra/hash_chain.h"
+#include "infra/memory_store.h"
+
+namespace synergy::api {
+namespace {
+
+using nlohmann::json;
+
+class MemoryTokens final : public TokenStore {
+ public:
+  Status Create(const Hash& hash, const TokenRecord& record) override {
+    for (const auto& [h, r] : tokens_) {
+      if (r.name == record.name) return MakeError(ErrorCode::kDuplicate, "taken", "name");
+    }
+    tokens_.emplace_back(hash, record);
+    return OkStatus();
+  }
+  Result<std::vector<std::pair<Hash, TokenRecord>>> List() override { return tokens_; }
+
+ private:
+  std::vector<std::pair<Hash, TokenRecord>> tokens_;
+};
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(tokens_.Create(Sha256("admin-secret"), {"admin", "admin", {}}).ok());
+    ASSERT_TRUE(tokens_.Create(Sha256("fac-secret"), {"fac", "facilitator", {}}).ok());
+    service_ = std::make_unique<Service>(*store_, tokens_, [](std::function<void()> f) { f(); });
+    ASSERT_TRUE(service_->Start().ok());
+    service_->WaitUntilReady();
+  }
+
+  HttpResponse Call(std::string method, std::string target, std::string token = "admin-secret",
+                    std::string body = "", std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpRequest r{std::move(method), std::move(target), std::move(headers), std::move(body)};
+    if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
+    if (!r.body.empty()) r.headers.emplace_back("content-type", "application/json");
+    std::promise<HttpResponse> done;
+    service_->Handle(std::move(r), [&done](HttpResponse resp) { done.set_value(std::move(resp)); });
+    return done.get_future().get();
+  }
+  static std::string Type(const HttpResponse& r) { return json::parse(r.body)["type"]; }
+
+  std::unique_ptr<LogStore> store_ = NewMemoryStore();
+  MemoryTokens tokens_;
+  std::unique_ptr<Service> service_;
+};
+
+constexpr const char* kProgramme =
+    R"({"id":"ziri","name":"ZIRI","region":"NA","department":"33","facilitator_org":"T","started_on":"2016-01-01"})";
+
+TEST_F(ServiceTest, RouteLabels) {
+  EXPECT_EQ(Service::RouteOf("GET", "/v1/synergies/s1?as_of=2020-01-01"), "/v1/synergies/{sid}");
+  EXPECT_EQ(Service::RouteOf("POST", "/v1/synergies/s1/measurements/m1/correction"),
+            "/v1/synergies/{sid}/measurements/{mid}/correction");
+  EXPECT_EQ(Service::RouteOf("GET", "/v1/synergies/S1"), "unmatched");
+  EXPECT_EQ(Service::RouteOf("GET", "/v1/programmes/"), "unmatched");
+}
+
+TEST_F(ServiceTest, PrecedenceOfErrors) {
+  // 400 (body) comes before 403 (role).
+  EXPECT_EQ(Call("POST", "/v1/programmes", "fac-secret", "{").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/programmes", "fac-secret", kProgramme).status, 403);
+  // 404 for an unknown resource in the path comes before 422 values.
+  EXPECT_EQ(Call("POST", "/v1/synergies/none/study", "admin-secret", "{}").status, 404);
+  ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret", kProgramme).status, 201);
+  // 412 before 422 values.
+  EXPECT_EQ(Call("POST", "/v1/programmes/ziri/companies", "admin-secret", R"({"x":1})",
+                 {{"if-match", "\"9\""}}).status, 412);
+  EXPECT_EQ(Call("POST", "/v1/programmes/ziri/companies", "admin-secret", R"({"x":1})").status, 422);
+  // 415 for a command without a JSON content type.
+  HttpRequest r{"POST", "/v1/programmes/ziri/companies", {{"authorization", "Bearer admin-secret"},
+                                                          {"content-type", "text/plain"}}, "{}"};
+  std::promise<HttpResponse> done;
+  service_->Handle(r, [&done](HttpResponse resp) { done.set_value(std::move(resp)); });
+  EXPECT_EQ(done.get_future().get().status, 415);
+  // 413 comes after 401, 404 and 405.
+  std::promise<HttpResponse> big;
+  service_->Handle(HttpRequest{"POST", "/v1/nowhere", {{"authorization", "Bearer admin-secret"}}, ""},
+                   [&big](HttpResponse resp) { big.set_value(std::move(resp)); }, true);
+  EXPECT_EQ(big.get_future().get().status, 404);
+}
+
+TEST_F(ServiceTest, CommandReplyAndRead) {
+  HttpResponse created = Call("POST", "/v1/programmes", "admin-secret", kProgramme);
+  ASSERT_EQ(created.status, 201);
+  json body = json::parse(created.body);
+  EXPECT_EQ(body["position"], 1);
+  EXPECT_EQ(body["stream"], "programme-ziri");
+  HttpResponse read = Call("GET", "/v1/programmes/ziri");
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(json::parse(read.body)["facilitator_org"], "T");
+  EXPECT_EQ(Type(Call("GET", "/v1/programmes/ziri", "")), "unauthorized");
+}
+
+}  // namespace
+}  // namespace synergy::api
