@@ -153,6 +153,15 @@ std::optional<HttpResponse> NotModified(const HttpRequest& request, const std::s
   return std::nullopt;
 }
 
+// Content-Type is application/json, parameters (charset) aside.
+bool HasJsonBody(const HttpRequest& request) {
+  std::optional<std::string_view> content_type = request.Header("content-type");
+  if (!content_type) return false;
+  std::string media = LowerAscii(content_type->substr(0, content_type->find(';')));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  return media == "application/json";
+}
+
 std::string Quoted(std::uint64_t v) { return "\"" + std::to_string(v) + "\""; }
 
 std::string NewId(std::string_view prefix) {
@@ -534,11 +543,7 @@ std::optional<Stage> StageAfter(SynergyState state, const std::vector<Event>& ev
 void Service::Command(const Route& route, HttpRequest& request, const Caller& caller,
                       Reply reply) {
   // 415, then 400 for the body, the query and the headers.
-  std::optional<std::string_view> content_type = request.Header("content-type");
-  std::string media = content_type ? LowerAscii(content_type->substr(0, content_type->find(';')))
-                                   : std::string();
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  if (media != "application/json") {
+  if (!HasJsonBody(request)) {
     return reply(Problem(Err(ErrorCode::kUnsupportedMediaType,
                              "commands take Content-Type: application/json")));
   }
@@ -786,11 +791,7 @@ void Service::Execute(std::shared_ptr<Plan> plan, Reply reply, int attempt) {
 }
 
 HttpResponse Service::TokenCreate(const HttpRequest& request, const Caller& caller) {
-  std::optional<std::string_view> content_type = request.Header("content-type");
-  std::string media = content_type ? LowerAscii(content_type->substr(0, content_type->find(';')))
-                                   : std::string();
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  if (media != "application/json") {
+  if (!HasJsonBody(request)) {
     return Problem(Err(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json"));
   }
   Result<json> body = ParseBody(request.body);

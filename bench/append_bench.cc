@@ -94,24 +94,15 @@ struct RawDb {
     }
     return nullptr;
   }
-  // The same options as the store's.
-  static std::vector<rocksdb::ColumnFamilyDescriptor> Families() {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-    for (std::string_view name : kColumnFamilies) {
-      families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
-    }
-    return families;
-  }
   bool Open(const std::filesystem::path& dir) {
     rocksdb::Options options;
     options.create_if_missing = true;
     options.create_missing_column_families = true;
     options.IncreaseParallelism(2);
-    return Check(rocksdb::DB::Open(options, dir.string(), Families(), &handles, &db));
+    return Check(rocksdb::DB::Open(options, dir.string(), ColumnFamilyDescriptors(), &handles, &db));
   }
   bool OpenReadOnly(const std::filesystem::path& dir) {
-    return Check(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.string(), Families(),
+    return Check(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.string(), ColumnFamilyDescriptors(),
                                               &handles, &db));
   }
   static bool Check(const rocksdb::Status& s) {

@@ -288,6 +288,15 @@ class RocksTokenStore final : public TokenStore {
 
 }  // namespace
 
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilyDescriptors() {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (std::string_view name : kColumnFamilies) {
+    families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
+  }
+  return families;
+}
+
 std::string PositionKey(std::uint64_t position) {
   std::string key;
   PutBigEndian(key, position);
@@ -301,14 +310,9 @@ Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir) {
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (std::string_view name : kColumnFamilies) {
-    families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
-  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, dir, families, &handles, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(options, dir, ColumnFamilyDescriptors(), &handles, &raw);
   if (!s.ok()) return Unavailable("open " + dir, s);
   return std::make_shared<Database>(raw, std::move(handles));
 }

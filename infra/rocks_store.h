@@ -13,10 +13,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "infra/log_backend.h"
 #include "infra/log_store.h"
 #include "infra/token_store.h"
+
+namespace rocksdb {
+struct ColumnFamilyDescriptor;
+}
 
 namespace synergy {
 
@@ -32,6 +37,11 @@ inline constexpr std::string_view kTokensFamily = "tokens";
 inline constexpr std::array<std::string_view, 7> kColumnFamilies = {
     kEventsFamily, kStreamsFamily, kHeadsFamily, kIdempotencyFamily,
     kMetaFamily, kCheckpointsFamily, kTokensFamily};
+
+// "default" then kColumnFamilies, with the options the store opens them
+// with: for tools that open the database with RocksDB alone (include
+// <rocksdb/db.h> to use it).
+std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilyDescriptors();
 
 // The key of the event at `position` in the events family.
 std::string PositionKey(std::uint64_t position);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 
 #include "infra/hash_chain.h"
@@ -99,6 +100,61 @@ TEST_F(ServiceTest, CommandReplyAndRead) {
   EXPECT_EQ(read.status, 200);
   EXPECT_EQ(json::parse(read.body)["facilitator_org"], "T");
   EXPECT_EQ(Type(Call("GET", "/v1/programmes/ziri", "")), "unauthorized");
+}
+
+// A memory backend whose writes fail while `failing` is set.
+class FlakyBackend final : public LogBackend {
+ public:
+  std::atomic<bool> failing{false};
+  Status Write(const CommitBatch& b) override {
+    if (failing) return MakeError(ErrorCode::kUnavailable, "disk full");
+    return inner_->Write(b);
+  }
+  Result<LogHead> ReadHead() override { return inner_->ReadHead(); }
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> ReadStreamHeads() override {
+    return inner_->ReadStreamHeads();
+  }
+  Status Scan(std::uint64_t a, std::size_t l, const ScanVisitor& v) override { return inner_->Scan(a, l, v); }
+  Result<std::vector<std::uint64_t>> StreamPositions(std::string_view s, std::uint64_t v) override {
+    return inner_->StreamPositions(s, v);
+  }
+  Result<StoredEvent> ReadAt(std::uint64_t p) override { return inner_->ReadAt(p); }
+  Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view k) override {
+    return inner_->FindIdempotency(k);
+  }
+
+ private:
+  std::unique_ptr<LogBackend> inner_ = NewMemoryBackend();
+};
+
+TEST(ServiceUnavailable, StorageRefusingWritesIs503WithRetryAfterAndNothingWritten) {
+  auto backend = std::make_unique<FlakyBackend>();
+  FlakyBackend* flaky = backend.get();
+  std::unique_ptr<LogStore> store = std::move(LogStore::Open(std::move(backend)).value());
+  MemoryTokens tokens;
+  ASSERT_TRUE(tokens.Create(Sha256("s"), {"admin", "admin", {}}).ok());
+  Service service(*store, tokens, [](std::function<void()> f) { f(); });
+  ASSERT_TRUE(service.Start().ok());
+  service.WaitUntilReady();
+  auto call = [&](const char* method, const char* target, std::string body) {
+    HttpRequest r{method, target, {{"authorization", "Bearer s"}}, std::move(body)};
+    if (!r.body.empty()) r.headers.emplace_back("content-type", "application/json");
+    std::promise<HttpResponse> done;
+    service.Handle(std::move(r), [&done](HttpResponse resp) { done.set_value(std::move(resp)); });
+    return done.get_future().get();
+  };
+  flaky->failing = true;
+  HttpResponse refused = call("POST", "/v1/programmes", kProgramme);
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(json::parse(refused.body)["type"], "unavailable");
+  bool retry_after = false;
+  for (const auto& [k, v] : refused.headers) retry_after |= k == "Retry-After" && v == "1";
+  EXPECT_TRUE(retry_after);
+  EXPECT_EQ(store->Head().position, 0u);
+  EXPECT_EQ(call("GET", "/v1/programmes/ziri", "").status, 404);  // reads keep working
+  flaky->failing = false;
+  EXPECT_EQ(call("POST", "/v1/programmes", kProgramme).status, 201);
+  EXPECT_EQ(store->Head().position, 1u);
 }
 
 }  // namespace

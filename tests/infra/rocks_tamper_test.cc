@@ -13,14 +13,10 @@ namespace {
 // events family.
 void EditEventsDirectly(const std::filesystem::path& dir,
                         const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& edit) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (std::string_view name : kColumnFamilies) {
-    families.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
-  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.string(), families, &handles, &db).ok());
+  ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::Options(), dir.string(), ColumnFamilyDescriptors(), &handles, &db).ok());
   edit(db, handles[1]);  // kColumnFamilies[0] is the events family
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;

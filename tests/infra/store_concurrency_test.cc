@@ -22,15 +22,7 @@ class StoreConcurrency : public ::testing::Test {
   std::unique_ptr<LogStore> store_;
 };
 
-using Implementations = ::testing::Types<MemoryStoreFactory, RocksStoreFactory>;
-class Names {
- public:
-  template <typename T>
-  static std::string GetName(int) {
-    return std::is_same_v<T, MemoryStoreFactory> ? "Memory" : "RocksDB";
-  }
-};
-TYPED_TEST_SUITE(StoreConcurrency, Implementations, Names);
+TYPED_TEST_SUITE(StoreConcurrency, StoreImplementations, StoreNames);
 
 AppendRequest OneEvent(std::string stream, std::uint64_t expected, std::string actor) {
   AppendRequest r;

@@ -40,15 +40,7 @@ class StoreContract : public ::testing::Test {
   std::unique_ptr<LogStore> store_;
 };
 
-using Implementations = ::testing::Types<MemoryStoreFactory, RocksStoreFactory>;
-class Names {
- public:
-  template <typename T>
-  static std::string GetName(int) {
-    return std::is_same_v<T, MemoryStoreFactory> ? "Memory" : "RocksDB";
-  }
-};
-TYPED_TEST_SUITE(StoreContract, Implementations, Names);
+TYPED_TEST_SUITE(StoreContract, StoreImplementations, StoreNames);
 
 const std::vector<Event>& Samples() {
   static const std::vector<Event> samples = SampleEvents();

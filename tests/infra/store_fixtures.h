@@ -99,6 +99,16 @@ class RocksStoreFactory {
   TempDir dir_;
 };
 
+// The implementations every typed store suite runs against, and their names.
+using StoreImplementations = ::testing::Types<MemoryStoreFactory, RocksStoreFactory>;
+class StoreNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, MemoryStoreFactory> ? "Memory" : "RocksDB";
+  }
+};
+
 }  // namespace synergy::testing
 
 #endif  // SYNERGY_TESTS_INFRA_STORE_FIXTURES_H_
