@@ -8,6 +8,7 @@
 
 #include "infra/hash_chain.h"
 #include "infra/memory_store.h"
+#include "tests/infra/store_fixtures.h"
 
 namespace synergy::api {
 namespace {
@@ -103,28 +104,14 @@ TEST_F(ServiceTest, CommandReplyAndRead) {
 }
 
 // A memory backend whose writes fail while `failing` is set.
-class FlakyBackend final : public LogBackend {
+class FlakyBackend final : public testing::SharedBackend {
  public:
+  FlakyBackend() : SharedBackend(NewMemoryBackend()) {}
   std::atomic<bool> failing{false};
   Status Write(const CommitBatch& b) override {
     if (failing) return MakeError(ErrorCode::kUnavailable, "disk full");
-    return inner_->Write(b);
+    return SharedBackend::Write(b);
   }
-  Result<LogHead> ReadHead() override { return inner_->ReadHead(); }
-  Result<std::vector<std::pair<std::string, std::uint64_t>>> ReadStreamHeads() override {
-    return inner_->ReadStreamHeads();
-  }
-  Status Scan(std::uint64_t a, std::size_t l, const ScanVisitor& v) override { return inner_->Scan(a, l, v); }
-  Result<std::vector<std::uint64_t>> StreamPositions(std::string_view s, std::uint64_t v) override {
-    return inner_->StreamPositions(s, v);
-  }
-  Result<StoredEvent> ReadAt(std::uint64_t p) override { return inner_->ReadAt(p); }
-  Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view k) override {
-    return inner_->FindIdempotency(k);
-  }
-
- private:
-  std::unique_ptr<LogBackend> inner_ = NewMemoryBackend();
 };
 
 TEST(ServiceUnavailable, StorageRefusingWritesIs503WithRetryAfterAndNothingWritten) {
