@@ -323,6 +323,11 @@ Service::Service(LogStore& store, TokenStore& tokens, Post post, Clock clock)
 
 Service::~Service() {
   if (catch_up_.joinable()) catch_up_.join();
+  store_.SetCommitObserver(nullptr);
+  {
+    std::unique_lock lock(in_flight_mu_);
+    in_flight_cv_.wait(lock, [this] { return in_flight_ == 0; });
+  }
   StopWaiting();
   if (feed_thread_.joinable()) feed_thread_.join();
 }
@@ -766,8 +771,21 @@ void Service::Execute(std::shared_ptr<Plan> plan, Reply reply, int attempt) {
   request.idempotency_key = plan->idempotency_key;
   request.request_digest = plan->digest;
   request.reply = ReplyBlob(plan->status, decided->id, plan->stream, decided->stage);
+  {
+    std::lock_guard lock(in_flight_mu_);
+    ++in_flight_;
+  }
   store_.AppendAsync(std::move(request), [this, plan, reply = std::move(reply),
                                           attempt](Result<AppendOutcome> outcome) mutable {
+    // Counted done only after everything below, the retry's own append
+    // (counted on its own) included.
+    struct Done {
+      Service* s;
+      ~Done() {
+        std::lock_guard lock(s->in_flight_mu_);
+        if (--s->in_flight_ == 0) s->in_flight_cv_.notify_all();
+      }
+    } done{this};
     if (!outcome.ok()) {
       // Another client wrote first. Without If-Match the command is decided
       // again against the new state, off the writer thread.

@@ -44,7 +44,9 @@ class Service {
   Service(LogStore& store, TokenStore& tokens, Post post, Clock clock = SystemNow);
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
-  // Answers every waiting long poll, then stops.
+  // Stops observing the store, waits for the appends it submitted to
+  // complete, answers every waiting long poll, then stops. The store must
+  // still be open.
   ~Service();
 
   // Loads the tokens, then folds the log into the read models in the
@@ -102,6 +104,11 @@ class Service {
 
   mutable std::shared_mutex tokens_mu_;
   std::map<std::string, TokenRecord> tokens_by_hash_;  // guarded by tokens_mu_
+
+  // Appends submitted and not yet completed; the destructor waits for 0.
+  std::mutex in_flight_mu_;
+  std::condition_variable in_flight_cv_;
+  int in_flight_ = 0;  // guarded by in_flight_mu_
 
   std::atomic<bool> ready_{false};
   std::mutex ready_mu_;

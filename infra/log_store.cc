@@ -198,6 +198,7 @@ void LogStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
         head_ = head;
         last_recorded_at_ = now;
       }
+      std::lock_guard lock(observer_mu_);
       if (observer_) observer_(Committed(group, results, batch));
     } else {
       // Nothing of the batch exists: every outcome of this group, replays of

@@ -52,9 +52,13 @@ class LogStore final : public EventStore {
   // `observer` sees every committed event, in position order, on the writer
   // thread, after the write is durable and before the appends complete: a
   // read model it updates already holds an append when its caller hears of
-  // it. Set it before the first append; it must not append.
+  // it. It must not append. Setting another (or none) waits for a call in
+  // progress to return: after that, the old observer is never called again.
   using CommitObserver = std::function<void(const std::vector<RecordedEvent>&)>;
-  void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
+  void SetCommitObserver(CommitObserver observer) {
+    std::lock_guard lock(observer_mu_);
+    observer_ = std::move(observer);
+  }
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
                                                 std::uint64_t from_version) override;
   Result<std::vector<RecordedEvent>> ReadLog(std::uint64_t after_position,
@@ -86,7 +90,8 @@ class LogStore final : public EventStore {
 
   const std::unique_ptr<LogBackend> backend_;
   const Clock clock_;
-  CommitObserver observer_;
+  std::mutex observer_mu_;
+  CommitObserver observer_;  // guarded by observer_mu_
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
