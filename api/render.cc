@@ -212,17 +212,19 @@ std::string_view TitleOf(ErrorCode code) {
 
 }  // namespace
 
-HttpResponse Problem(const Error& error) {
+HttpResponse Problem(const Error& error) { return Problem(error, StatusOf(error.code)); }
+
+HttpResponse Problem(const Error& error, int status) {
   json body = {{"type", ProblemType(error.code)},
                {"title", TitleOf(error.code)},
-               {"status", StatusOf(error.code)},
+               {"status", status},
                {"detail", error.message},
                {"errors", json::array()}};
   if (!error.field.empty()) {
     body["errors"].push_back({{"field", error.field}, {"message", error.message}});
   }
   HttpResponse r;
-  r.status = StatusOf(error.code);
+  r.status = status;
   r.Set("Content-Type", "application/problem+json");
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   if (error.code == ErrorCode::kUnavailable) r.Set("Retry-After", "1");

@@ -20,6 +20,10 @@ nlohmann::json RenderQuantities(const Quantities& q);
 // An application/problem+json reply for `error`, with the status its code
 // maps to.
 HttpResponse Problem(const Error& error);
+// The same with a status the contract sets apart from the type: 400 for an
+// invalid query parameter or header (`validation`), 414 and 431
+// (`payload-too-large`).
+HttpResponse Problem(const Error& error, int status);
 int StatusOf(ErrorCode code);
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body);

@@ -58,13 +58,9 @@ Response ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
   return out;
 }
 
-// A problem whose status the contract fixes apart from its type (414, 431).
+// 414 and 431 are `payload-too-large` with a status of their own.
 HttpResponse LimitProblem(int status, std::string detail) {
-  HttpResponse r = Problem(MakeError(ErrorCode::kPayloadTooLarge, std::move(detail)));
-  r.status = status;
-  std::size_t at = r.body.find("\"status\":413");
-  if (at != std::string::npos) r.body.replace(at, 12, "\"status\":" + std::to_string(status));
-  return r;
+  return Problem(MakeError(ErrorCode::kPayloadTooLarge, std::move(detail)), status);
 }
 
 struct Shared {

@@ -97,10 +97,8 @@ std::optional<Timestamp> Timestamp::Parse(std::string_view text) {
 }
 
 std::string Timestamp::ToString() const {
-  std::int64_t day = micros >= 0 ? micros / 86'400'000'000
-                                 : (micros - 86'399'999'999) / 86'400'000'000;
-  std::int64_t in_day = micros - day * 86'400'000'000;
-  Date date{static_cast<std::int32_t>(day)};
+  Date date = UtcDate();
+  std::int64_t in_day = micros - std::int64_t{date.days} * 86'400'000'000;
   std::int64_t secs = in_day / 1'000'000;
   char buf[48];
   std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%06dZ",
@@ -111,6 +109,7 @@ std::string Timestamp::ToString() const {
 }
 
 Date Timestamp::UtcDate() const {
+  // Floor division: instants before the epoch belong to the day before.
   std::int64_t day = micros >= 0 ? micros / 86'400'000'000
                                  : (micros - 86'399'999'999) / 86'400'000'000;
   return Date{static_cast<std::int32_t>(day)};

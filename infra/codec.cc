@@ -1,5 +1,7 @@
 #include "infra/codec.h"
 
+#include "infra/big_endian.h"
+
 #include <openssl/rand.h>
 
 #include <cereal/archives/portable_binary.hpp>
@@ -274,18 +276,6 @@ constexpr std::array kCodecs = {
     CodecOf<MeasurementCorrected>(), CodecOf<SynergyAbandoned>(),
 };
 static_assert(kCodecs.size() == std::variant_size_v<Event>);
-
-void PutBigEndian(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-  }
-}
-
-std::uint64_t GetBigEndian(std::string_view bytes) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(bytes[static_cast<std::size_t>(i)]);
-  return v;
-}
 
 Error Corrupt(std::string message) {
   return MakeError(ErrorCode::kUnavailable, "undecodable event: " + std::move(message));

@@ -214,7 +214,7 @@ void LogStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
 }
 
 std::vector<RecordedEvent> LogStore::Committed(
-    const std::vector<std::unique_ptr<Pending>>& group,
+    std::vector<std::unique_ptr<Pending>>& group,
     const std::vector<std::optional<Result<AppendOutcome>>>& results,
     const CommitBatch& batch) {
   std::vector<RecordedEvent> out;
@@ -222,7 +222,7 @@ std::vector<RecordedEvent> LogStore::Committed(
   for (std::size_t i = 0; i < group.size(); ++i) {
     const Result<AppendOutcome>& r = *results[i];
     if (!r.ok() || r->replayed) continue;
-    const Pending& p = *group[i];
+    Pending& p = *group[i];
     for (std::size_t k = 0; k < p.request.events.size(); ++k) {
       const CommittedEvent& c = batch.events[out.size()];
       RecordedEvent e;
@@ -232,7 +232,7 @@ std::vector<RecordedEvent> LogStore::Committed(
       e.event_id = p.event_ids[k];
       e.recorded_at = r->recorded_at;
       e.actor = p.request.actor;
-      e.event = p.request.events[k];
+      e.event = std::move(p.request.events[k]);
       e.occurred_on = BusinessDate(e.event).value_or(e.recorded_at.UtcDate());
       e.hash = c.stored.hash;
       out.push_back(std::move(e));

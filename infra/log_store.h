@@ -82,9 +82,10 @@ class LogStore final : public EventStore {
   LogStore(std::unique_ptr<LogBackend> backend, Clock clock);
   void RunWriter();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
-  // The events a successful group wrote, in position order.
+  // The events a successful group wrote, in position order; moves them out
+  // of the group's requests, which are done with.
   static std::vector<RecordedEvent> Committed(
-      const std::vector<std::unique_ptr<Pending>>& group,
+      std::vector<std::unique_ptr<Pending>>& group,
       const std::vector<std::optional<Result<AppendOutcome>>>& results,
       const CommitBatch& batch);
 

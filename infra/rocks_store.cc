@@ -10,23 +10,12 @@
 #include <cstring>
 #include <vector>
 
+#include "infra/big_endian.h"
 #include "infra/codec.h"
 
 namespace synergy {
 
 namespace {
-
-void PutBigEndian(std::string& out, std::uint64_t v, int bytes = 8) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-  }
-}
-
-std::uint64_t GetBigEndian(std::string_view bytes) {
-  std::uint64_t v = 0;
-  for (char c : bytes) v = (v << 8) | static_cast<std::uint8_t>(c);
-  return v;
-}
 
 Error Unavailable(std::string_view what, const rocksdb::Status& s) {
   return MakeError(ErrorCode::kUnavailable, std::string(what) + ": " + s.ToString());
