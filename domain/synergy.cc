@@ -200,22 +200,32 @@ Result<std::vector<Event>> Decide(const SynergyState& state,
   return std::visit(Visitor{state}, command);
 }
 
+std::optional<Stage> StageSetBy(const Event& event) {
+  return std::visit(
+      [](const auto& e) -> std::optional<Stage> {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, SynergyIdentified>) return Stage::kIdentified;
+        if constexpr (std::is_same_v<E, FeasibilityStudied>) return Stage::kStudied;
+        if constexpr (std::is_same_v<E, SynergyOperational>) return Stage::kOperational;
+        if constexpr (std::is_same_v<E, BenefitsMeasured>) return Stage::kMeasured;
+        if constexpr (std::is_same_v<E, SynergyAbandoned>) return Stage::kAbandoned;
+        return std::nullopt;
+      },
+      event);
+}
+
 SynergyState Evolve(SynergyState state, const Event& event) {
   std::visit(
       [&state](const auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, SynergyIdentified>) {
           state.identification = e;
-          state.stage = Stage::kIdentified;
         } else if constexpr (std::is_same_v<E, FeasibilityStudied>) {
           state.study = e;
-          state.stage = Stage::kStudied;
         } else if constexpr (std::is_same_v<E, SynergyOperational>) {
           state.operation = e;
-          state.stage = Stage::kOperational;
         } else if constexpr (std::is_same_v<E, BenefitsMeasured>) {
           state.measurements.push_back(MeasurementState{e, false});
-          state.stage = Stage::kMeasured;
         } else if constexpr (std::is_same_v<E, MeasurementCorrected>) {
           for (MeasurementState& m : state.measurements) {
             if (m.measurement.id == e.measurement_id) {
@@ -225,13 +235,13 @@ SynergyState Evolve(SynergyState state, const Event& event) {
           }
         } else if constexpr (std::is_same_v<E, SynergyAbandoned>) {
           state.abandonment = e;
-          state.stage = Stage::kAbandoned;
         } else {
           return;  // a programme's event
         }
         ++state.version;
       },
       event);
+  if (std::optional<Stage> stage = StageSetBy(event)) state.stage = *stage;
   return state;
 }
 

@@ -74,6 +74,10 @@ std::string SynergyStream(std::string_view synergy_id);
                                                 const SynergyCommand& command,
                                                 const ProgrammeState& programme);
 
+// The stage a synergy event moves its synergy to; nullopt for an event that
+// leaves the stage as it is (a correction, a programme's event).
+std::optional<Stage> StageSetBy(const Event& event);
+
 // Applies one event; events of other aggregates leave the state unchanged.
 [[nodiscard]] SynergyState Evolve(SynergyState state, const Event& event);
 
