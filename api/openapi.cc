@@ -157,6 +157,18 @@ json Build() {
                     {QueryParam("after", "integer"), QueryParam("limit", "integer"),
                      QueryParam("programme", "string"), QueryParam("wait", "integer")})}}},
       {"/v1/audit/verify", {{"get", Get("recompute the hash chain", {{"type", "object"}}, {})}}},
+      {"/v1/kpis",
+       {{"get", [] {
+          json op = Get("KPI figures, measured apart from estimated; JSON, or CSV with "
+                        "Accept: text/csv or format=csv",
+                        {{"type", "object"}},
+                        {QueryParam("programme", "string"), QueryParam("region", "string"),
+                         QueryParam("from", "string"), QueryParam("to", "string"),
+                         QueryParam("as_of", "string"), QueryParam("group_by", "string"),
+                         QueryParam("format", "string")});
+          op["responses"]["200"]["content"]["text/csv"] = {{"schema", {{"type", "string"}}}};
+          return op;
+        }()}}},
       {"/v1/tokens",
        {{"post",
          {{"summary", "create a token (admin); the secret is shown once"},

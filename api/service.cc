@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "api/json_input.h"
+#include "api/kpi_reply.h"
 #include "api/openapi.h"
 #include "api/render.h"
 #include "infra/hash_chain.h"
@@ -172,7 +173,7 @@ enum class Endpoint {
   kHealthz, kReadyz, kMetrics, kOpenApi,
   kProgrammes, kProgramme, kCompanies, kWithdrawal, kDiagnostics, kProgrammeSynergies,
   kSynergies, kSynergy, kHistory, kStudy, kOperation, kMeasurements, kCorrection, kAbandonment,
-  kEvents, kVerify, kTokens,
+  kEvents, kVerify, kTokens, kKpis,
 };
 
 struct Service::Route {
@@ -222,6 +223,7 @@ constexpr RouteSpec kRoutes[] = {
     {Endpoint::kEvents, "/v1/events", "GET", "/v1/events"},
     {Endpoint::kVerify, "/v1/audit/verify", "GET", "/v1/audit/verify"},
     {Endpoint::kTokens, "/v1/tokens", "POST", "/v1/tokens"},
+    {Endpoint::kKpis, "/v1/kpis", "GET", "/v1/kpis"},
 };
 
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -454,6 +456,8 @@ void Service::Dispatch(const Route& route, HttpRequest& request, const Caller* c
       return Feed(request, *caller, std::move(reply));
     case Endpoint::kTokens:
       return reply(TokenCreate(request, *caller));
+    case Endpoint::kKpis:
+      return reply(Kpis(route, request, *caller));
     default:
       break;
   }
@@ -936,6 +940,107 @@ HttpResponse Service::Read(const Route& route, const HttpRequest& request, const
     default:
       return Problem(Err(ErrorCode::kNotFound, "no such path"));
   }
+}
+
+// ---- KPIs -----------------------------------------------------------------------
+
+HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const Caller& caller) {
+  Result<Query> q =
+      ParseQuery(route.query, {"programme", "region", "from", "to", "as_of", "group_by", "format"});
+  if (!q.ok()) return BadRequest(q.error());
+  for (std::string_view name : {"region", "from", "to", "as_of", "group_by", "format"}) {
+    if (q->All(name).size() > 1) return BadRequest(BadParameter(std::string(name), "given more than once"));
+  }
+  KpiQuery query;
+  for (std::string_view name : {"from", "to"}) {
+    if (auto v = q->One(name)) {
+      std::optional<Date> d = Date::Parse(*v);
+      if (!d) return BadRequest(BadParameter(std::string(name), "must be a date YYYY-MM-DD"));
+      (name == "from" ? query.from : query.to) = d;
+    }
+  }
+  if (query.from && query.to && *query.from > *query.to) {
+    return BadRequest(BadParameter("from", "must not lie after to"));
+  }
+  std::optional<Timestamp> as_of;
+  if (auto v = q->One("as_of"); v && !(as_of = Timestamp::Parse(*v))) {
+    return BadRequest(BadParameter("as_of", "must be an RFC 3339 timestamp or a date"));
+  }
+  if (auto v = q->One("group_by"); v && !(query.group_by = ParseKpiGrouping(*v))) {
+    return BadRequest(
+        BadParameter("group_by", "must be year, programme, region, resource, kind or stage"));
+  }
+  bool csv = false;
+  if (auto v = q->One("format")) {
+    if (*v != "json" && *v != "csv") return BadRequest(BadParameter("format", "must be json or csv"));
+    csv = *v == "csv";
+  } else if (auto accept = request.Header("accept")) {
+    csv = LowerAscii(*accept).find("text/csv") != std::string::npos;
+  }
+  query.region = q->One("region");
+  std::vector<std::string> programmes = q->All("programme");
+  std::sort(programmes.begin(), programmes.end());
+  programmes.erase(std::unique(programmes.begin(), programmes.end()), programmes.end());
+
+  std::shared_lock lock(models_mu_);
+  for (const std::string& p : programmes) {
+    if (!models_.FindProgramme(p)) {
+      return Problem(Err(ErrorCode::kNotFound, "no programme " + p, "programme"));
+    }
+  }
+  for (const std::string& p : programmes) {
+    if (!caller.Sees(p)) {
+      return Problem(Err(ErrorCode::kForbidden, "programme " + p + " is outside the token's scope",
+                         "programme"));
+    }
+  }
+  if (!programmes.empty()) {
+    query.programmes = std::move(programmes);
+  } else if (caller.role != Role::kAdmin && !caller.programmes.empty()) {
+    std::vector<std::string> scope = caller.programmes;
+    std::sort(scope.begin(), scope.end());
+    query.programmes = std::move(scope);
+  }
+  const KpiProjection& kpis = models_.kpis();
+  query.position = as_of ? kpis.PositionAt(*as_of) : kpis.position();
+
+  // The ETag names the position and everything in the request that shapes
+  // the reply's figures and format.
+  std::string key = std::to_string(query.position) + (csv ? "|csv|" : "|json|");
+  if (query.programmes) {
+    for (const std::string& p : *query.programmes) key += p + ",";
+  } else {
+    key += "*";
+  }
+  key += "|" + (query.region ? "r" + *query.region : std::string("-"));
+  key += "|" + (query.from ? query.from->ToString() : std::string("-"));
+  key += "|" + (query.to ? query.to->ToString() : std::string("-"));
+  key += "|" + (query.group_by ? std::string(ToString(*query.group_by)) : std::string("-"));
+  std::string etag = "\"k" + ToHex(Sha256(key)).substr(0, 24) + "\"";
+  if (auto r = NotModified(request, etag)) return *r;
+
+  std::shared_ptr<const KpiReport> report;
+  {
+    std::lock_guard cache_lock(kpi_cache_mu_);
+    if (auto it = kpi_cache_.find(key); it != kpi_cache_.end()) report = it->second;
+  }
+  if (!report) {
+    report = std::make_shared<const KpiReport>(kpis.Compute(query));
+    std::lock_guard cache_lock(kpi_cache_mu_);
+    if (kpi_cache_.size() >= 1024) kpi_cache_.clear();
+    kpi_cache_.emplace(key, report);
+  }
+  lock.unlock();
+
+  HttpResponse r;
+  if (csv) {
+    r.Set("Content-Type", "text/csv; charset=utf-8");
+    r.body = RenderKpiCsv(*report, query.group_by);
+  } else {
+    r.Set("Content-Type", "application/json");
+    r.body = RenderKpiJson(*report, query.group_by, as_of ? *as_of : clock_());
+  }
+  return WithETag(std::move(r), etag);
 }
 
 // ---- The events feed ------------------------------------------------------------

@@ -87,6 +87,7 @@ class Service {
 
   // Reads.
   HttpResponse Read(const Route& route, const HttpRequest& request, const Caller& caller);
+  HttpResponse Kpis(const Route& route, const HttpRequest& request, const Caller& caller);
   void Feed(const HttpRequest& request, const Caller& caller, Reply reply);
   Result<nlohmann::json> RunFeed(const FeedQuery& query, std::uint64_t* last_position);
   void RunWaiters();
@@ -101,6 +102,11 @@ class Service {
 
   mutable std::shared_mutex models_mu_;
   ReadModels models_;  // guarded by models_mu_
+
+  // KPI reports by the request they answer (log position included), so a
+  // query repeated while nothing is written is computed once.
+  std::mutex kpi_cache_mu_;
+  std::map<std::string, std::shared_ptr<const KpiReport>> kpi_cache_;  // guarded by kpi_cache_mu_
 
   mutable std::shared_mutex tokens_mu_;
   std::map<std::string, TokenRecord> tokens_by_hash_;  // guarded by tokens_mu_

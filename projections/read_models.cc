@@ -9,6 +9,7 @@ std::string_view StreamId(std::string_view stream, std::string_view prefix) {
 
 void ReadModels::Apply(const RecordedEvent& e) {
   position_ = e.position;
+  kpis_.Apply(e);
   if (std::string_view id = StreamId(e.stream, "programme-"); !id.empty()) {
     auto it = programmes_.find(id);
     if (it == programmes_.end()) it = programmes_.emplace(std::string(id), ProgrammeView{}).first;

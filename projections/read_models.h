@@ -1,4 +1,4 @@
-// The programme and synergy read models: folds of the whole log, kept in
+// The programme, synergy and KPI read models: folds of the whole log, kept in
 // memory and updated after each commit. Not thread-safe: the owner guards
 // them (one writer thread applies, readers share a lock).
 #ifndef SYNERGY_PROJECTIONS_READ_MODELS_H_
@@ -13,6 +13,7 @@
 #include "domain/event_store.h"
 #include "domain/programme.h"
 #include "domain/synergy.h"
+#include "projections/kpi.h"
 
 namespace synergy {
 
@@ -31,10 +32,12 @@ class ReadModels {
   const SynergyState* FindSynergy(std::string_view id) const;
   const std::map<std::string, ProgrammeView, std::less<>>& programmes() const { return programmes_; }
   const std::map<std::string, SynergyState, std::less<>>& synergies() const { return synergies_; }
+  const KpiProjection& kpis() const { return kpis_; }
   // The position of the last event applied; 0 before any.
   std::uint64_t position() const { return position_; }
 
  private:
+  KpiProjection kpis_;
   std::map<std::string, ProgrammeView, std::less<>> programmes_;
   std::map<std::string, SynergyState, std::less<>> synergies_;
   std::uint64_t position_ = 0;

@@ -126,7 +126,7 @@ TEST_F(ApiTest, PublicPathsNeedNoToken) {
                            "/v1/synergies/{sid}/measurements",
                            "/v1/synergies/{sid}/measurements/{mid}/correction",
                            "/v1/synergies/{sid}/abandonment", "/v1/events", "/v1/audit/verify",
-                           "/v1/tokens", "/healthz", "/readyz", "/metrics", "/v1/openapi.json"}) {
+                           "/v1/tokens", "/v1/kpis", "/healthz", "/readyz", "/metrics", "/v1/openapi.json"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
 }
@@ -702,6 +702,187 @@ TEST_F(ApiTest, PipelinedRequestsAnswerInOrder) {
   EXPECT_EQ(c.Read().status, 200);
   EXPECT_EQ(c.Read().status, 404);
   EXPECT_EQ(c.Read().status, 200);
+}
+
+// ---- KPIs --------------------------------------------------------------------------
+
+TEST_F(ApiTest, KpisSplitMeasuredValuesByYearInJsonAndCsv) {
+  std::string pid = NewProgramme();
+  std::string sid = OperationalSynergy(pid);
+  ASSERT_EQ(Post("/v1/synergies/" + sid + "/measurements",
+                 MeasurementBody("m1", "2018-07-01", "2019-06-30"), Admin()).status, 201);
+  ASSERT_EQ(Post("/v1/programmes/" + pid + "/diagnostics",
+                 {{"company_id", "cafe"}, {"performed_on", "2018-04-02"}, {"resources", {"water"}}},
+                 Admin()).status, 200);
+  Reply r = Get("/v1/kpis?programme=" + pid + "&group_by=year", Admin());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  json k = r.Json();
+  EXPECT_EQ(k["position"].get<std::uint64_t>(), HeadPosition());
+  EXPECT_TRUE(Timestamp::Parse(k["as_of"].get<std::string>()).has_value());
+  const json& totals = k["totals"];
+  EXPECT_EQ(totals["measured"]["savings_eur"], 365);
+  EXPECT_EQ(totals["measured"]["co2e_avoided_t"], 1.5);
+  EXPECT_EQ(totals["measured"]["jobs"], 0);
+  EXPECT_EQ(totals["estimated"]["savings_eur"], 1000);
+  EXPECT_EQ(totals["synergies"], json({{"identified", 0}, {"studied", 0}, {"operational", 0},
+                                       {"measured", 1}, {"abandoned", 0}, {"total", 1}}));
+  EXPECT_EQ(totals["companies_enrolled"], 3);
+  EXPECT_EQ(totals["companies_engaged"], 2);
+  EXPECT_EQ(totals["diagnostics"], 1);
+  ASSERT_EQ(k["groups"].size(), 2u) << r.body;
+  const json& y2018 = k["groups"][0];
+  EXPECT_EQ(y2018["key"], "2018");
+  EXPECT_EQ(y2018["measured"]["savings_eur"], 184);
+  EXPECT_EQ(y2018["measured"]["co2e_avoided_t"], 0.756);  // 1.5 * 184 / 365, to 3 decimals
+  EXPECT_EQ(y2018["diagnostics"], 1);
+  EXPECT_FALSE(y2018.contains("estimated"));  // a year carries measured and diagnostics only
+  EXPECT_FALSE(y2018.contains("synergies"));
+  EXPECT_EQ(k["groups"][1]["key"], "2019");
+  EXPECT_EQ(k["groups"][1]["measured"]["savings_eur"], 181);
+  EXPECT_EQ(k["groups"][1]["diagnostics"], 0);
+
+  Reply csv = Get("/v1/kpis?programme=" + pid + "&group_by=year&format=csv", Admin());
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.Header("content-type").substr(0, 8), "text/csv");
+  EXPECT_EQ(csv.body,
+            "key,measured_savings_eur,measured_tonnes_recovered,measured_co2e_avoided_t,"
+            "measured_water_m3,measured_energy_mwh,measured_jobs,estimated_savings_eur,"
+            "estimated_tonnes_recovered,estimated_co2e_avoided_t,estimated_water_m3,"
+            "estimated_energy_mwh,estimated_jobs,synergies_identified,synergies_studied,"
+            "synergies_operational,synergies_measured,synergies_abandoned,synergies_total,"
+            "companies_enrolled,companies_engaged,diagnostics\r\n"
+            "2018,184,0,0.756,0,0,0,,,,,,,,,,,,,,,1\r\n"
+            "2019,181,0,0.744,0,0,0,,,,,,,,,,,,,,,0\r\n"
+            "total,365,0,1.5,0,0,0,1000,12,0,0,0,0,0,0,0,1,0,1,3,2,1\r\n");
+  Reply accepted = Get("/v1/kpis?programme=" + pid + "&group_by=year", Admin(),
+                       {{"Accept", "text/csv"}});
+  EXPECT_EQ(accepted.body, csv.body);
+  Reply json_wins = Get("/v1/kpis?programme=" + pid + "&format=json", Admin(),
+                        {{"Accept", "text/csv"}});
+  EXPECT_EQ(json_wins.Header("content-type"), "application/json");
+  EXPECT_EQ(json_wins.Json()["groups"], json::array());
+}
+
+TEST_F(ApiTest, KpisFromAndToApplyToMeasuredValuesAndDiagnostics) {
+  std::string pid = NewProgramme();
+  std::string sid = OperationalSynergy(pid);
+  ASSERT_EQ(Post("/v1/synergies/" + sid + "/measurements",
+                 MeasurementBody("m1", "2018-07-01", "2019-06-30"), Admin()).status, 201);
+  ASSERT_EQ(Post("/v1/programmes/" + pid + "/diagnostics",
+                 {{"company_id", "cafe"}, {"performed_on", "2018-04-02"}, {"resources", {"waste"}}},
+                 Admin()).status, 200);
+  json k = Get("/v1/kpis?programme=" + pid + "&from=2019-01-01&to=2019-12-31", Admin()).Json();
+  EXPECT_EQ(k["totals"]["measured"]["savings_eur"], 181);
+  EXPECT_EQ(k["totals"]["diagnostics"], 0);
+  EXPECT_EQ(k["totals"]["synergies"]["total"], 1);  // stages are not dated
+  Reply backwards = Get("/v1/kpis?from=2019-01-02&to=2019-01-01", Admin());
+  EXPECT_EQ(backwards.status, 400);
+  EXPECT_EQ(backwards.Type(), "validation");
+  EXPECT_EQ(backwards.Json()["errors"][0]["field"], "from");
+}
+
+TEST_F(ApiTest, KpisGroupByEveryDimension) {
+  std::string pid = NewProgramme();
+  OperationalSynergy(pid);
+  json pooled = SynergyBody(Unique("s"));
+  pooled["kind"] = "mutualisation";
+  pooled["resource"] = "energy";
+  pooled["participants"] = {{{"company_id", "acme"}, {"role", "member"}},
+                            {{"company_id", "cafe"}, {"role", "member"}}};
+  ASSERT_EQ(Post("/v1/programmes/" + pid + "/synergies", pooled, Admin()).status, 201);
+  auto keys = [&](const std::string& by) {
+    json k = Get("/v1/kpis?programme=" + pid + "&group_by=" + by, Admin()).Json();
+    std::vector<std::string> out;
+    for (const json& g : k["groups"]) out.push_back(g["key"]);
+    return out;
+  };
+  EXPECT_EQ(keys("programme"), std::vector<std::string>{pid});
+  EXPECT_EQ(keys("region"), std::vector<std::string>{"Nouvelle-Aquitaine"});
+  EXPECT_EQ(keys("resource"), (std::vector<std::string>{"energy", "waste"}));
+  EXPECT_EQ(keys("kind"), (std::vector<std::string>{"mutualisation", "substitution"}));
+  EXPECT_EQ(keys("stage"), (std::vector<std::string>{"identified", "operational"}));
+  EXPECT_TRUE(keys("year").empty());  // nothing measured, no diagnostic
+  json stage = Get("/v1/kpis?programme=" + pid + "&group_by=stage", Admin()).Json();
+  EXPECT_EQ(stage["groups"][1]["estimated"]["savings_eur"], 1000);
+  EXPECT_FALSE(stage["groups"][1].contains("diagnostics"));
+  json region = Get("/v1/kpis?programme=" + pid + "&group_by=region", Admin()).Json();
+  EXPECT_EQ(region["groups"][0]["diagnostics"], 0);
+  EXPECT_EQ(region["groups"][0]["synergies"]["total"], 2);
+  json none = Get("/v1/kpis?programme=" + pid + "&region=Occitanie", Admin()).Json();
+  EXPECT_EQ(none["totals"]["synergies"]["total"], 0);
+  EXPECT_EQ(none["totals"]["companies_enrolled"], 0);
+}
+
+TEST_F(ApiTest, KpisRefuseBadParametersAndRespectScopes) {
+  std::string pid = NewProgramme(), other = NewProgramme();
+  OperationalSynergy(pid);
+  OperationalSynergy(other);
+  for (const char* q : {"group_by=month", "format=xml", "from=2019-02-30", "as_of=yesterday",
+                        "colour=red", "region=a&region=b"}) {
+    Reply r = Get(std::string("/v1/kpis?") + q, Admin());
+    EXPECT_EQ(r.status, 400) << q;
+    EXPECT_EQ(r.Type(), "validation") << q;
+  }
+  EXPECT_EQ(Get("/v1/kpis?group_by=month", Admin()).Json()["errors"][0]["field"], "group_by");
+  EXPECT_EQ(Get("/v1/kpis?programme=nowhere", Admin()).status, 404);
+  std::string funder = NewToken("funder", {pid});
+  EXPECT_EQ(Get("/v1/kpis?programme=" + other, funder).status, 403);
+  json seen = Get("/v1/kpis?group_by=programme", funder).Json();
+  ASSERT_EQ(seen["groups"].size(), 1u);
+  EXPECT_EQ(seen["groups"][0]["key"], pid);
+  EXPECT_EQ(seen["totals"]["synergies"]["total"], 1);
+  EXPECT_EQ(seen["totals"]["companies_enrolled"], 3);
+  EXPECT_EQ(Get("/v1/kpis?programme=" + pid, funder).status, 200);
+  EXPECT_EQ(Get("/v1/kpis", "not-a-token").status, 401);
+}
+
+TEST_F(ApiTest, KpisReadYourWritesAndAnswer304WhileNothingChanged) {
+  std::string pid = NewProgramme();
+  std::string sid = OperationalSynergy(pid);
+  std::string target = "/v1/kpis?programme=" + pid;
+  Reply first = Get(target, Admin());
+  std::string etag = first.Header("etag");
+  ASSERT_FALSE(etag.empty());
+  Reply same = Get(target, Admin(), {{"If-None-Match", etag}});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.Header("etag"), etag);
+  EXPECT_TRUE(same.body.empty());
+  EXPECT_NE(Get(target + "&format=csv", Admin()).Header("etag"), etag);
+  EXPECT_NE(Get(target + "&group_by=year", Admin()).Header("etag"), etag);
+
+  Reply measured = Post("/v1/synergies/" + sid + "/measurements",
+                        MeasurementBody("m1", "2018-01-01", "2018-12-31"), Admin());
+  ASSERT_EQ(measured.status, 201);
+  Reply after = Get(target, Admin(), {{"If-None-Match", etag}});
+  ASSERT_EQ(after.status, 200);
+  EXPECT_NE(after.Header("etag"), etag);
+  json k = after.Json();
+  EXPECT_GE(k["position"].get<std::uint64_t>(), measured.Json()["position"].get<std::uint64_t>());
+  EXPECT_EQ(k["totals"]["measured"]["savings_eur"], 365);
+}
+
+TEST_F(ApiTest, KpisAsOfShowWhatWasKnownThen) {
+  std::string pid = NewProgramme();
+  std::string sid = OperationalSynergy(pid);
+  Reply before = Get("/v1/kpis?programme=" + pid, Admin());
+  const std::string then = before.Json()["as_of"];
+  const std::uint64_t then_position = before.Json()["position"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(Post("/v1/synergies/" + sid + "/measurements",
+                 MeasurementBody("m1", "2018-01-01", "2018-12-31"), Admin()).status, 201);
+  ASSERT_EQ(Post("/v1/synergies/" + sid + "/measurements/m1/correction",
+                 {{"values", {{"savings_eur", 400}}}, {"reason", "invoice"}}, Admin()).status, 200);
+  EXPECT_EQ(Get("/v1/kpis?programme=" + pid, Admin()).Json()["totals"]["measured"]["savings_eur"], 400);
+  json past = Get("/v1/kpis?programme=" + pid + "&as_of=" + then, Admin()).Json();
+  EXPECT_EQ(past["as_of"], then);
+  EXPECT_EQ(past["position"].get<std::uint64_t>(), then_position);
+  EXPECT_EQ(past["totals"]["measured"]["savings_eur"], 0);
+  EXPECT_EQ(past["totals"]["synergies"]["operational"], 1);
+  json origin = Get("/v1/kpis?as_of=1970-01-01", Admin()).Json();
+  EXPECT_EQ(origin["as_of"], "1970-01-01T23:59:59.999999Z");
+  EXPECT_EQ(origin["position"], 0);
+  EXPECT_EQ(origin["totals"]["synergies"]["total"], 0);
 }
 
 }  // namespace
