@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,11 +34,13 @@ inline std::string RunSynergyd(const std::vector<std::string>& args, int* status
 
 class ServerProcess {
  public:
-  // Creates an admin token, then starts `synergyd serve --port 0`.
-  ServerProcess() {
+  // Creates an admin token, runs `prepare` on the data directory (an
+  // import, say), then starts `synergyd serve --port 0`.
+  explicit ServerProcess(const std::function<void(const std::string& data_dir)>& prepare = {}) {
     admin_token_ = RunSynergyd({"token", "create", "--data-dir", data_dir(), "--name", "admin",
                                 "--role", "admin"});
     while (!admin_token_.empty() && admin_token_.back() == '\n') admin_token_.pop_back();
+    if (prepare) prepare(data_dir());
     Start();
   }
   ~ServerProcess() { Stop(); }
