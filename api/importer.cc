@@ -64,7 +64,8 @@ Error AtLine(const Line& line, const std::string& message) {
 }  // namespace
 
 Result<ImportSummary> Import(LogStore& store, const std::filesystem::path& path,
-                             const std::function<void(std::size_t, std::size_t)>& progress) {
+                             const std::function<void(std::size_t, std::size_t)>& progress,
+                             CheckpointStore* checkpoints) {
   Result<std::vector<std::filesystem::path>> files = FilesOf(path);
   if (!files.ok()) return files.error();
   std::vector<Line> lines;
@@ -80,7 +81,7 @@ Result<ImportSummary> Import(LogStore& store, const std::filesystem::path& path,
 
   const std::string secret = NewTokenSecret();
   ImportTokens tokens(secret);
-  Service service(store, tokens, [](std::function<void()> task) { task(); });
+  Service service(store, tokens, [](std::function<void()> task) { task(); }, SystemNow, checkpoints);
   if (Status s = service.Start(); !s.ok()) return s.error();
   service.WaitUntilReady();
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "domain/result.h"
+#include "infra/checkpoint_store.h"
 #include "infra/log_store.h"
 
 namespace synergy::api {
@@ -26,9 +27,11 @@ struct ImportSummary {
 // order. Stops at the first command the service refuses, naming its file,
 // line and problem; what came before stays imported. `progress` (optional)
 // is called with (lines done, lines in total) after each line. The events'
-// actor is "import".
+// actor is "import". With `checkpoints`, the read models' checkpoint is
+// saved at the end, so the next start-up folds nothing.
 Result<ImportSummary> Import(LogStore& store, const std::filesystem::path& path,
-                             const std::function<void(std::size_t, std::size_t)>& progress = {});
+                             const std::function<void(std::size_t, std::size_t)>& progress = {},
+                             CheckpointStore* checkpoints = nullptr);
 
 }  // namespace synergy::api
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "api/checkpoints.h"
 #include "api/json_input.h"
 #include "api/kpi_reply.h"
 #include "api/openapi.h"
@@ -309,16 +310,28 @@ struct Service::Waiter {
   Reply reply;
 };
 
-Service::Service(LogStore& store, TokenStore& tokens, Post post, Clock clock)
-    : store_(store), tokens_(tokens), post_(std::move(post)), clock_(std::move(clock)) {}
+Service::Service(LogStore& store, TokenStore& tokens, Post post, Clock clock,
+                 CheckpointStore* checkpoints)
+    : store_(store),
+      tokens_(tokens),
+      post_(std::move(post)),
+      clock_(std::move(clock)),
+      checkpoints_(checkpoints) {}
 
 Service::~Service() {
   if (catch_up_.joinable()) catch_up_.join();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   store_.SetCommitObserver(nullptr);
   {
     std::unique_lock lock(in_flight_mu_);
     in_flight_cv_.wait(lock, [this] { return in_flight_ == 0; });
   }
+  if (ready_) SaveCheckpointNow();
   StopWaiting();
   if (feed_thread_.joinable()) feed_thread_.join();
 }
@@ -340,21 +353,73 @@ Status Service::Start() {
   }
   store_.SetCommitObserver([this](const std::vector<RecordedEvent>& events) { Observe(events); });
   feed_thread_ = std::thread([this] { RunWaiters(); });
-  catch_up_ = std::thread([this] {
-    Status s = store_.Replay(0, [this](const RecordedEvent& e) {
-      std::unique_lock lock(models_mu_);
-      models_.Apply(e);
-      return true;
-    });
-    if (!s.ok()) {
-      std::fprintf(stderr, "cannot fold the log: %s\n", s.error().message.c_str());
-      return;  // stays not ready: /readyz says so
-    }
-    std::lock_guard lock(ready_mu_);
-    ready_ = true;
-    ready_cv_.notify_all();
-  });
+  catch_up_ = std::thread([this] { CatchUp(); });
+  if (checkpoints_) checkpoint_thread_ = std::thread([this] { RunCheckpoints(); });
   return OkStatus();
+}
+
+void Service::CatchUp() {
+  std::uint64_t from = 0;
+  if (checkpoints_) {
+    std::string why;
+    std::unique_lock lock(models_mu_);
+    if (Status s = LoadCheckpoint(models_, *checkpoints_, store_.Head().position, &why); !s.ok()) {
+      std::fprintf(stderr, "cannot read the checkpoint: %s\n", s.error().message.c_str());
+    } else if (!why.empty()) {
+      std::fprintf(stderr, "folding the whole log: %s\n", why.c_str());
+    }
+    from = models_.position();
+  }
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpointed_ = from;
+  }
+  // Apply ignores what a checkpoint or the commit observer already folded.
+  Status s = store_.Replay(from, [this](const RecordedEvent& e) {
+    std::unique_lock lock(models_mu_);
+    models_.Apply(e);
+    return true;
+  });
+  if (!s.ok()) {
+    std::fprintf(stderr, "cannot fold the log: %s\n", s.error().message.c_str());
+    return;  // stays not ready: /readyz says so
+  }
+  std::lock_guard lock(ready_mu_);
+  ready_ = true;
+  ready_cv_.notify_all();
+}
+
+void Service::RunCheckpoints() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (!checkpoint_stop_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return checkpoint_stop_; });
+    if (checkpoint_stop_ || !ready_) continue;
+    std::uint64_t folded;
+    {
+      std::shared_lock models_lock(models_mu_);
+      folded = models_.position();
+    }
+    if (folded < checkpointed_ + kCheckpointEvery) continue;
+    lock.unlock();
+    SaveCheckpointNow();
+    lock.lock();
+  }
+}
+
+void Service::SaveCheckpointNow() {
+  if (!checkpoints_) return;
+  Checkpoint checkpoint;
+  {
+    std::shared_lock lock(models_mu_);
+    checkpoint = MakeCheckpoint(models_);
+  }
+  const std::uint64_t position = checkpoint.position;
+  if (Status s = checkpoints_->Put(kReadModelsCheckpoint, checkpoint); !s.ok()) {
+    std::fprintf(stderr, "cannot save the checkpoint: %s\n", s.error().message.c_str());
+    return;
+  }
+  std::lock_guard lock(checkpoint_mu_);
+  checkpointed_ = position;
 }
 
 void Service::WaitUntilReady() {

@@ -20,6 +20,7 @@
 #include "api/http.h"
 #include "api/metrics.h"
 #include <nlohmann/json.hpp>
+#include "infra/checkpoint_store.h"
 #include "infra/log_store.h"
 #include "infra/token_store.h"
 #include "projections/read_models.h"
@@ -40,13 +41,18 @@ class Service {
   // Runs `task` later on a thread that may block briefly (a server thread).
   using Post = std::function<void(std::function<void()>)>;
 
-  // `store` and `tokens` must outlive the service.
-  Service(LogStore& store, TokenStore& tokens, Post post, Clock clock = SystemNow);
+  // `store`, `tokens` and `checkpoints` (optional) must outlive the service.
+  // With `checkpoints`, start-up loads the read models' checkpoint and folds
+  // only the tail of the log; a new checkpoint is saved every
+  // `kCheckpointEvery` events (checked every few seconds) and at shutdown.
+  Service(LogStore& store, TokenStore& tokens, Post post, Clock clock = SystemNow,
+          CheckpointStore* checkpoints = nullptr);
+  static constexpr std::uint64_t kCheckpointEvery = 100'000;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
   // Stops observing the store, waits for the appends it submitted to
-  // complete, answers every waiting long poll, then stops. The store must
-  // still be open.
+  // complete, saves a checkpoint, answers every waiting long poll, then
+  // stops. The store must still be open.
   ~Service();
 
   // Loads the tokens, then folds the log into the read models in the
@@ -93,6 +99,9 @@ class Service {
   void RunWaiters();
 
   void Observe(const std::vector<RecordedEvent>& events);
+  void CatchUp();
+  void RunCheckpoints();
+  void SaveCheckpointNow();
 
   LogStore& store_;
   TokenStore& tokens_;
@@ -115,6 +124,13 @@ class Service {
   std::mutex in_flight_mu_;
   std::condition_variable in_flight_cv_;
   int in_flight_ = 0;  // guarded by in_flight_mu_
+
+  CheckpointStore* const checkpoints_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stop_ = false;          // guarded by checkpoint_mu_
+  std::uint64_t checkpointed_ = 0;        // guarded by checkpoint_mu_
+  std::thread checkpoint_thread_;
 
   std::atomic<bool> ready_{false};
   std::mutex ready_mu_;

@@ -275,6 +275,43 @@ class RocksTokenStore final : public TokenStore {
   std::mutex mu_;
 };
 
+// Value: position (8 bytes big-endian), format (4), then the state.
+class RocksCheckpointStore final : public CheckpointStore {
+ public:
+  explicit RocksCheckpointStore(std::shared_ptr<Database> database)
+      : database_(std::move(database)) {}
+
+  Status Put(std::string_view name, const Checkpoint& checkpoint) override {
+    std::string value;
+    value.reserve(12 + checkpoint.state.size());
+    PutBigEndian(value, checkpoint.position);
+    PutBigEndian(value, checkpoint.format, 4);
+    value += checkpoint.state;
+    rocksdb::Status s = database_->db()->Put(rocksdb::WriteOptions(),
+                                             database_->Family(kCheckpointsFamily),
+                                             rocksdb::Slice(name.data(), name.size()), value);
+    if (!s.ok()) return Unavailable("write checkpoint", s);
+    return OkStatus();
+  }
+
+  Result<std::optional<Checkpoint>> Get(std::string_view name) override {
+    std::string value;
+    rocksdb::Status s = database_->db()->Get(rocksdb::ReadOptions(),
+                                             database_->Family(kCheckpointsFamily),
+                                             rocksdb::Slice(name.data(), name.size()), &value);
+    if (s.IsNotFound() || (s.ok() && value.size() < 12)) return std::optional<Checkpoint>();
+    if (!s.ok()) return Unavailable("read checkpoint", s);
+    Checkpoint c;
+    c.position = GetBigEndian(std::string_view(value).substr(0, 8));
+    c.format = static_cast<std::uint32_t>(GetBigEndian(std::string_view(value).substr(8, 4)));
+    c.state = value.substr(12);
+    return std::optional<Checkpoint>(std::move(c));
+  }
+
+ private:
+  std::shared_ptr<Database> database_;
+};
+
 }  // namespace
 
 std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilyDescriptors() {
@@ -330,7 +367,8 @@ Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock) {
   if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
   Result<std::unique_ptr<LogStore>> log = LogStore::Open(std::move(backend), std::move(clock));
   if (!log.ok()) return log.error();
-  return RocksDatabase{std::move(*log), std::make_unique<RocksTokenStore>(std::move(*database))};
+  return RocksDatabase{std::move(*log), std::make_unique<RocksTokenStore>(*database),
+                       std::make_unique<RocksCheckpointStore>(*database)};
 }
 
 }  // namespace synergy

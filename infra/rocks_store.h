@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "infra/checkpoint_store.h"
 #include "infra/log_backend.h"
 #include "infra/log_store.h"
 #include "infra/token_store.h"
@@ -55,10 +56,12 @@ Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir);
 Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir,
                                                  Clock clock = SystemNow);
 
-// The log and the tokens of one database; either may outlive the other.
+// The log, the tokens and the checkpoints of one database; any may outlive
+// the others.
 struct RocksDatabase {
   std::unique_ptr<LogStore> log;
   std::unique_ptr<TokenStore> tokens;
+  std::unique_ptr<CheckpointStore> checkpoints;
 };
 Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock = SystemNow);
 

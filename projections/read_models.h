@@ -25,8 +25,20 @@ struct ProgrammeView {
 
 class ReadModels {
  public:
-  // Folds one event; events must come in position order.
+  // Bumped whenever Save's layout or what Apply keeps changes (including the
+  // KPI projection's format): a checkpoint of another version is ignored and
+  // the models rebuilt from position 0.
+  static constexpr std::uint32_t kFormatVersion = 1 * 1000 + KpiProjection::kFormatVersion;
+
+  // Folds one event; events must come in position order, without gaps. An
+  // event at or below position() is ignored.
   void Apply(const RecordedEvent& event);
+
+  // The whole state, to be loaded back by Load. Load replaces this state and
+  // returns true, or leaves empty models and returns false when the bytes
+  // are not a snapshot of this format.
+  std::string Save() const;
+  bool Load(std::string_view snapshot);
 
   const ProgrammeView* FindProgramme(std::string_view id) const;
   const SynergyState* FindSynergy(std::string_view id) const;

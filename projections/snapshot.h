@@ -8,8 +8,12 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 namespace synergy {
 
@@ -76,6 +80,116 @@ class SnapshotReader {
   }
   std::string_view rest_;
   bool ok_ = true;
+};
+
+// Archives over a snapshot, so that one field list per type serves both
+// ways: `ar(a, b, c)` saves or loads each in turn. A type joins by a free
+// function `void Fields(Archive&, T&)` found by argument-dependent lookup;
+// an enumeration by `std::uint8_t EnumCount(E)` (its number of values,
+// checked on load).
+class SaveArchive {
+ public:
+  explicit SaveArchive(SnapshotWriter& out) : out_(out) {}
+  template <typename... T>
+  void operator()(const T&... values) {
+    (Put(values), ...);
+  }
+
+ private:
+  void Put(std::uint64_t v) { out_.U64(v); }
+  void Put(std::int64_t v) { out_.I64(v); }
+  void Put(std::int32_t v) { out_.I32(v); }
+  void Put(bool v) { out_.U8(v ? 1 : 0); }
+  void Put(double v) { out_.F64(v); }
+  void Put(const std::string& v) { out_.Str(v); }
+  template <typename E>
+    requires std::is_enum_v<E>
+  void Put(E v) {
+    out_.U8(static_cast<std::uint8_t>(v));
+  }
+  template <typename T>
+  void Put(const std::optional<T>& v) {
+    out_.U8(v ? 1 : 0);
+    if (v) Put(*v);
+  }
+  template <typename T>
+  void Put(const std::vector<T>& v) {
+    out_.U64(v.size());
+    for (const T& item : v) Put(item);
+  }
+  template <typename K, typename V, typename C>
+  void Put(const std::map<K, V, C>& m) {
+    out_.U64(m.size());
+    for (const auto& [k, v] : m) {
+      Put(k);
+      Put(v);
+    }
+  }
+  template <typename T>
+    requires std::is_class_v<T>
+  void Put(const T& v) {
+    Fields(*this, const_cast<T&>(v));  // saving reads the fields only
+  }
+
+  SnapshotWriter& out_;
+};
+
+class LoadArchive {
+ public:
+  explicit LoadArchive(SnapshotReader& in) : in_(in) {}
+  template <typename... T>
+  void operator()(T&... values) {
+    (Get(values), ...);
+  }
+
+ private:
+  void Get(std::uint64_t& v) { v = in_.U64(); }
+  void Get(std::int64_t& v) { v = in_.I64(); }
+  void Get(std::int32_t& v) { v = in_.I32(); }
+  void Get(bool& v) {
+    std::uint8_t raw = in_.U8();
+    if (raw > 1) in_.Fail();
+    v = raw == 1;
+  }
+  void Get(double& v) { v = in_.F64(); }
+  void Get(std::string& v) { v = in_.Str(); }
+  template <typename E>
+    requires std::is_enum_v<E>
+  void Get(E& v) {
+    std::uint8_t raw = in_.U8();
+    if (raw >= EnumCount(E{})) in_.Fail();
+    v = in_.ok() ? static_cast<E>(raw) : E{};
+  }
+  template <typename T>
+  void Get(std::optional<T>& v) {
+    bool present = false;
+    Get(present);
+    if (!present) return v.reset();
+    Get(v.emplace());
+  }
+  template <typename T>
+  void Get(std::vector<T>& v) {
+    v.resize(in_.Count(1));
+    for (T& item : v) Get(item);
+  }
+  template <typename K, typename V, typename C>
+  void Get(std::map<K, V, C>& m) {
+    m.clear();
+    for (std::uint64_t n = in_.Count(1); n > 0 && in_.ok(); --n) {
+      K k{};
+      V v{};
+      Get(k);
+      Get(v);
+      m.emplace(std::move(k), std::move(v));
+    }
+  }
+  template <typename T>
+    requires std::is_class_v<T>
+  void Get(T& v) {
+    Fields(*this, v);
+  }
+
+  SnapshotReader& in_;
 };
 
 }  // namespace synergy

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <future>
 
+#include "api/checkpoints.h"
 #include "infra/hash_chain.h"
 #include "infra/memory_store.h"
 #include "tests/infra/store_fixtures.h"
@@ -142,6 +143,84 @@ TEST(ServiceUnavailable, StorageRefusingWritesIs503WithRetryAfterAndNothingWritt
   flaky->failing = false;
   EXPECT_EQ(call("POST", "/v1/programmes", kProgramme).status, 201);
   EXPECT_EQ(store->Head().position, 1u);
+}
+
+
+// ---- Checkpoints -------------------------------------------------------------------
+
+class CheckpointTest : public ServiceTest {
+ protected:
+  // The service saves into checkpoints_, which goes before the base's members.
+  void TearDown() override { service_.reset(); }
+  void Restart() {
+    service_.reset();  // saves the checkpoint
+    service_ = std::make_unique<Service>(*store_, tokens_, [](std::function<void()> f) { f(); },
+                                         SystemNow, &checkpoints_);
+    ASSERT_TRUE(service_->Start().ok());
+    service_->WaitUntilReady();
+  }
+  void Populate() {
+    ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret", kProgramme).status, 201);
+    for (const char* c : {"acme", "bois"}) {
+      ASSERT_EQ(Call("POST", "/v1/programmes/ziri/companies", "admin-secret",
+                     std::string(R"({"id":")") + c + R"(","name":"C"})").status, 201);
+    }
+    ASSERT_EQ(Call("POST", "/v1/programmes/ziri/synergies", "admin-secret",
+                   R"({"id":"s1","title":"T","kind":"substitution","resource":"waste","occurred_on":"2017-01-01",
+                       "participants":[{"company_id":"acme","role":"provider"},{"company_id":"bois","role":"receiver"}]})")
+                  .status, 201);
+  }
+  std::string Kpis() { return json::parse(Call("GET", "/v1/kpis?group_by=stage").body)["groups"].dump(); }
+
+  MemoryCheckpointStore checkpoints_;
+};
+
+TEST_F(CheckpointTest, ShutdownSavesTheModelsAndStartUpFoldsOnlyTheTail) {
+  Restart();  // now with checkpoints
+  Populate();
+  const std::string programme = Call("GET", "/v1/programmes/ziri").body;
+  const std::string kpis = Kpis();
+  Restart();
+  Result<std::optional<Checkpoint>> saved = checkpoints_.Get(kReadModelsCheckpoint);
+  ASSERT_TRUE(saved.ok() && saved->has_value());
+  EXPECT_EQ((*saved)->position, store_->Head().position);
+  EXPECT_EQ((*saved)->format, ReadModels::kFormatVersion);
+  EXPECT_EQ(Call("GET", "/v1/programmes/ziri").body, programme);
+  EXPECT_EQ(Kpis(), kpis);
+
+  // A checkpoint behind the head: the tail is folded on top of it.
+  ReadModels behind;
+  ASSERT_TRUE(store_->Replay(0, [&](const RecordedEvent& e) {
+    if (e.position <= 2) behind.Apply(e);
+    return e.position < 2;
+  }).ok());
+  ASSERT_TRUE(checkpoints_.Put(kReadModelsCheckpoint, MakeCheckpoint(behind)).ok());
+  service_.reset();
+  ASSERT_TRUE(checkpoints_.Put(kReadModelsCheckpoint, MakeCheckpoint(behind)).ok());
+  service_ = std::make_unique<Service>(*store_, tokens_, [](std::function<void()> f) { f(); },
+                                       SystemNow, &checkpoints_);
+  ASSERT_TRUE(service_->Start().ok());
+  service_->WaitUntilReady();
+  EXPECT_EQ(Call("GET", "/v1/programmes/ziri").body, programme);
+  EXPECT_EQ(Kpis(), kpis);
+}
+
+TEST_F(CheckpointTest, ACheckpointOfAnotherFormatOrDamagedIsIgnored) {
+  Restart();
+  Populate();
+  const std::string kpis = Kpis();
+  for (Checkpoint bad : {Checkpoint{store_->Head().position, ReadModels::kFormatVersion + 1, "x"},
+                         Checkpoint{store_->Head().position, ReadModels::kFormatVersion, "garbage"},
+                         Checkpoint{store_->Head().position + 5, ReadModels::kFormatVersion, ""}}) {
+    service_.reset();
+    ASSERT_TRUE(checkpoints_.Put(kReadModelsCheckpoint, bad).ok());
+    service_ = std::make_unique<Service>(*store_, tokens_, [](std::function<void()> f) { f(); },
+                                         SystemNow, &checkpoints_);
+    ASSERT_TRUE(service_->Start().ok());
+    service_->WaitUntilReady();
+    EXPECT_EQ(Kpis(), kpis);
+    EXPECT_EQ(json::parse(Call("GET", "/v1/programmes/ziri").body)["companies"].size(), 2u);
+  }
 }
 
 }  // namespace

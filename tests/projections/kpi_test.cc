@@ -10,6 +10,7 @@
 #include "../domain/fixtures.h"
 #include "domain/programme.h"
 #include "domain/synergy.h"
+#include "projections/read_models.h"
 
 namespace synergy {
 namespace {
@@ -531,6 +532,31 @@ TEST_P(KpiProperty, IncrementalRebuiltCheckpointedAndAsOfFiguresAgree) {
     KpiQuery q;
     q.position = (k + 1) * 97;
     EXPECT_EQ(rebuilt.Compute(q), seen[k]);
+  }
+}
+
+TEST_P(KpiProperty, ReadModelsFromACheckpointPlusTheTailEqualAFullFold) {
+  Log log;
+  RandomHistory(GetParam()).Generate(log, 3000);
+  const std::vector<RecordedEvent>& events = log.events();
+  ReadModels full, half;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    full.Apply(events[i]);
+    if (i < events.size() / 3) half.Apply(events[i]);
+  }
+  ReadModels resumed;
+  ASSERT_TRUE(resumed.Load(half.Save()));
+  EXPECT_EQ(resumed.Save(), half.Save());
+  for (const RecordedEvent& e : events) resumed.Apply(e);  // the folded part is skipped
+  EXPECT_EQ(resumed.position(), full.position());
+  EXPECT_EQ(resumed.Save(), full.Save());
+  EXPECT_EQ(resumed.kpis().Compute(ByYear()), full.kpis().Compute(ByYear()));
+  // Every truncation and a changed format are refused, leaving empty models.
+  const std::string bytes = full.Save();
+  for (std::size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 300) {
+    ReadModels truncated;
+    EXPECT_FALSE(truncated.Load(std::string_view(bytes).substr(0, cut))) << cut;
+    EXPECT_EQ(truncated.position(), 0u);
   }
 }
 

@@ -1,0 +1,29 @@
+#include "api/checkpoints.h"
+
+namespace synergy::api {
+
+Checkpoint MakeCheckpoint(const ReadModels& models) {
+  return Checkpoint{models.position(), ReadModels::kFormatVersion, models.Save()};
+}
+
+Status LoadCheckpoint(ReadModels& models, CheckpointStore& store, std::uint64_t head_position,
+                      std::string* why) {
+  models = ReadModels();
+  Result<std::optional<Checkpoint>> stored = store.Get(kReadModelsCheckpoint);
+  if (!stored.ok()) return stored.error();
+  why->clear();
+  if (!*stored) {
+    // a new log, or one never checkpointed: nothing to report
+  } else if ((*stored)->format != ReadModels::kFormatVersion) {
+    *why = "the checkpoint has format " + std::to_string((*stored)->format) + ", not " +
+           std::to_string(ReadModels::kFormatVersion);
+  } else if ((*stored)->position > head_position) {
+    *why = "the checkpoint lies beyond the log's head";
+  } else if (!models.Load((*stored)->state) || models.position() != (*stored)->position) {
+    models = ReadModels();
+    *why = "the checkpoint is damaged";
+  }
+  return OkStatus();
+}
+
+}  // namespace synergy::api
