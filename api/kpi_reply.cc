@@ -63,12 +63,13 @@ ordered FiguresJson(const KpiFigures& f, Carried c) {
 
 std::string CsvField(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
+  std::string out(1, '"');
   for (char ch : text) {
-    if (ch == '"') out += '"';
-    out += ch;
+    if (ch == '"') out.push_back('"');
+    out.push_back(ch);
   }
-  return out + "\"";
+  out.push_back('"');
+  return out;
 }
 
 void CsvRow(std::string& out, std::string_view key, const KpiFigures& f, Carried c) {
@@ -120,9 +121,10 @@ std::string RoundedText(double value, int decimals) {
   fraction = digits.substr(digits.size() - fraction.size());
   while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
   const bool zero = whole.find_first_not_of('0') == std::string::npos && fraction.empty();
-  std::string out = negative && !zero ? "-" : "";
-  out += whole.empty() ? "0" : whole;
-  if (!fraction.empty()) out += "." + fraction;
+  std::string out;
+  if (negative && !zero) out.push_back('-');
+  out.append(whole.empty() ? std::string_view("0") : std::string_view(whole));
+  if (!fraction.empty()) out.append(1, '.').append(fraction);
   return out;
 }
 
@@ -158,12 +160,20 @@ std::string RenderKpiJson(const KpiReport& report, std::optional<KpiGrouping> gr
   return body.dump(-1, ' ', false, ordered::error_handler_t::replace);
 }
 
+void SetKpiAsOf(std::string& body, Timestamp as_of) {
+  static constexpr std::string_view kPrefix = "{\"as_of\":\"";
+  const std::string text = as_of.ToString();
+  const std::size_t end = body.find('"', kPrefix.size());
+  if (!body.starts_with(kPrefix) || end == std::string::npos) return;
+  body.replace(kPrefix.size(), end - kPrefix.size(), text);
+}
+
 std::string RenderKpiCsv(const KpiReport& report, std::optional<KpiGrouping> grouping) {
   std::string out = "key";
   for (std::string_view part : {"measured_", "estimated_"}) {
-    for (const QuantityField& f : kQuantityFields) out += "," + std::string(part) + std::string(f.name);
+    for (const QuantityField& f : kQuantityFields) out.append(1, ',').append(part).append(f.name);
   }
-  for (std::string_view stage : kStageColumns) out += ",synergies_" + std::string(stage);
+  for (std::string_view stage : kStageColumns) out.append(",synergies_").append(stage);
   out += ",synergies_total,companies_enrolled,companies_engaged,diagnostics\r\n";
   if (grouping) {
     for (const auto& [key, figures] : report.groups) CsvRow(out, key, figures, GroupsCarry(*grouping));

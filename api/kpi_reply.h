@@ -22,8 +22,11 @@ std::string RoundedText(double value, int decimals);
 // The rounded value as a JSON number (an integer when it has no fraction).
 nlohmann::json RoundedNumber(double value, int decimals);
 
+// The JSON reply; "as_of" comes first, so SetKpiAsOf can change it.
 std::string RenderKpiJson(const KpiReport& report, std::optional<KpiGrouping> grouping,
                           Timestamp as_of);
+// Rewrites the "as_of" of a body made by RenderKpiJson.
+void SetKpiAsOf(std::string& body, Timestamp as_of);
 
 // RFC 4180: a header row, one row per group, then the totals row keyed
 // "total"; CRLF line ends; numbers as the JSON reply writes them; a cell a

@@ -408,9 +408,15 @@ void Service::RunCheckpoints() {
 
 void Service::SaveCheckpointNow() {
   if (!checkpoints_) return;
+  std::uint64_t last;
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    last = checkpointed_;
+  }
   Checkpoint checkpoint;
   {
     std::shared_lock lock(models_mu_);
+    if (models_.position() == last) return;  // nothing new since the last one
     checkpoint = MakeCheckpoint(models_);
   }
   const std::uint64_t position = checkpoint.position;
@@ -1084,26 +1090,31 @@ HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const
   std::string etag = "\"k" + ToHex(Sha256(key)).substr(0, 24) + "\"";
   if (auto r = NotModified(request, etag)) return *r;
 
-  std::shared_ptr<const KpiReport> report;
+  // The rendered body is cached with the as_of it was rendered with; a JSON
+  // reply for another instant only rewrites that fixed-width timestamp.
+  const Timestamp echoed = as_of ? *as_of : clock_();
+  std::shared_ptr<const std::string> cached;
   {
     std::lock_guard cache_lock(kpi_cache_mu_);
-    if (auto it = kpi_cache_.find(key); it != kpi_cache_.end()) report = it->second;
+    if (auto it = kpi_cache_.find(key); it != kpi_cache_.end()) cached = it->second;
   }
-  if (!report) {
-    report = std::make_shared<const KpiReport>(kpis.Compute(query));
+  if (!cached) {
+    const KpiReport report = kpis.Compute(query);
+    cached = std::make_shared<const std::string>(csv ? RenderKpiCsv(report, query.group_by)
+                                                     : RenderKpiJson(report, query.group_by, echoed));
     std::lock_guard cache_lock(kpi_cache_mu_);
     if (kpi_cache_.size() >= 1024) kpi_cache_.clear();
-    kpi_cache_.emplace(key, report);
+    kpi_cache_.emplace(key, cached);
   }
   lock.unlock();
 
   HttpResponse r;
+  r.body = *cached;
   if (csv) {
     r.Set("Content-Type", "text/csv; charset=utf-8");
-    r.body = RenderKpiCsv(*report, query.group_by);
   } else {
     r.Set("Content-Type", "application/json");
-    r.body = RenderKpiJson(*report, query.group_by, as_of ? *as_of : clock_());
+    SetKpiAsOf(r.body, echoed);
   }
   return WithETag(std::move(r), etag);
 }

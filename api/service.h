@@ -112,10 +112,10 @@ class Service {
   mutable std::shared_mutex models_mu_;
   ReadModels models_;  // guarded by models_mu_
 
-  // KPI reports by the request they answer (log position included), so a
-  // query repeated while nothing is written is computed once.
+  // KPI bodies by the request they answer (log position included), so a
+  // query repeated while nothing is written is computed and rendered once.
   std::mutex kpi_cache_mu_;
-  std::map<std::string, std::shared_ptr<const KpiReport>> kpi_cache_;  // guarded by kpi_cache_mu_
+  std::map<std::string, std::shared_ptr<const std::string>> kpi_cache_;  // guarded by kpi_cache_mu_
 
   mutable std::shared_mutex tokens_mu_;
   std::map<std::string, TokenRecord> tokens_by_hash_;  // guarded by tokens_mu_

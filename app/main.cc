@@ -299,17 +299,22 @@ int Rebuild(int argc, char** argv) {
     std::fprintf(stderr, "\nsynergyd rebuild: %s\n", s.error().message.c_str());
     return 1;
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (Status put = db->checkpoints->Put(api::kReadModelsCheckpoint, api::MakeCheckpoint(models));
-      !put.ok()) {
+  const auto folded = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(folded - start).count();
+  Checkpoint checkpoint = api::MakeCheckpoint(models);
+  const std::size_t bytes = checkpoint.state.size();
+  if (Status put = db->checkpoints->Put(api::kReadModelsCheckpoint, checkpoint); !put.ok()) {
     std::fprintf(stderr, "synergyd rebuild: %s\n", put.error().message.c_str());
     return 1;
   }
-  std::printf("rebuilt %llu events in %.3f s (%.0f events/s); checkpoint at position %llu\n",
+  const double saving =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - folded).count();
+  std::printf("rebuilt %llu events in %.3f s (%.0f events/s); checkpoint at position %llu, "
+              "%.1f MB, saved in %.3f s\n",
               static_cast<unsigned long long>(models.position()), seconds,
               seconds > 0 ? static_cast<double>(models.position()) / seconds : 0.0,
-              static_cast<unsigned long long>(models.position()));
+              static_cast<unsigned long long>(models.position()),
+              static_cast<double>(bytes) / 1e6, saving);
   return 0;
 }
 

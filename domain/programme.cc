@@ -142,6 +142,11 @@ Result<std::vector<Event>> Decide(const ProgrammeState& state,
 }
 
 ProgrammeState Evolve(ProgrammeState state, const Event& event) {
+  EvolveInPlace(state, event);
+  return state;
+}
+
+void EvolveInPlace(ProgrammeState& state, const Event& event) {
   std::visit(
       [&state](const auto& e) {
         using E = std::decay_t<decltype(e)>;
@@ -160,7 +165,6 @@ ProgrammeState Evolve(ProgrammeState state, const Event& event) {
         ++state.version;
       },
       event);
-  return state;
 }
 
 }  // namespace synergy

@@ -64,6 +64,8 @@ std::string ProgrammeStream(std::string_view programme_id);
 
 // Applies one event; events of other aggregates leave the state unchanged.
 [[nodiscard]] ProgrammeState Evolve(ProgrammeState state, const Event& event);
+// The same, in place: for folds that keep one state per aggregate.
+void EvolveInPlace(ProgrammeState& state, const Event& event);
 
 // Checks shared by the deciders.
 Status ValidateId(std::string_view id, std::string_view field);

@@ -215,6 +215,11 @@ std::optional<Stage> StageSetBy(const Event& event) {
 }
 
 SynergyState Evolve(SynergyState state, const Event& event) {
+  EvolveInPlace(state, event);
+  return state;
+}
+
+void EvolveInPlace(SynergyState& state, const Event& event) {
   std::visit(
       [&state](const auto& e) {
         using E = std::decay_t<decltype(e)>;
@@ -242,7 +247,6 @@ SynergyState Evolve(SynergyState state, const Event& event) {
       },
       event);
   if (std::optional<Stage> stage = StageSetBy(event)) state.stage = *stage;
-  return state;
 }
 
 }  // namespace synergy

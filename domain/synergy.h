@@ -80,6 +80,8 @@ std::optional<Stage> StageSetBy(const Event& event);
 
 // Applies one event; events of other aggregates leave the state unchanged.
 [[nodiscard]] SynergyState Evolve(SynergyState state, const Event& event);
+// The same, in place: for folds that keep one state per aggregate.
+void EvolveInPlace(SynergyState& state, const Event& event);
 
 }  // namespace synergy
 

@@ -287,9 +287,16 @@ class RocksCheckpointStore final : public CheckpointStore {
     PutBigEndian(value, checkpoint.position);
     PutBigEndian(value, checkpoint.format, 4);
     value += checkpoint.state;
-    rocksdb::Status s = database_->db()->Put(rocksdb::WriteOptions(),
-                                             database_->Family(kCheckpointsFamily),
+    // A checkpoint is large (about 150 bytes an event) and replaceable:
+    // written without the write-ahead log and flushed to its own table at
+    // once, so opening the database never replays it from the log, and a
+    // failed checkpoint never touches the log the events go through.
+    rocksdb::WriteOptions no_wal;
+    no_wal.disableWAL = true;
+    rocksdb::ColumnFamilyHandle* family = database_->Family(kCheckpointsFamily);
+    rocksdb::Status s = database_->db()->Put(no_wal, family,
                                              rocksdb::Slice(name.data(), name.size()), value);
+    if (s.ok()) s = database_->db()->Flush(rocksdb::FlushOptions(), family);
     if (!s.ok()) return Unavailable("write checkpoint", s);
     return OkStatus();
   }
@@ -304,7 +311,8 @@ class RocksCheckpointStore final : public CheckpointStore {
     Checkpoint c;
     c.position = GetBigEndian(std::string_view(value).substr(0, 8));
     c.format = static_cast<std::uint32_t>(GetBigEndian(std::string_view(value).substr(8, 4)));
-    c.state = value.substr(12);
+    value.erase(0, 12);
+    c.state = std::move(value);
     return std::optional<Checkpoint>(std::move(c));
   }
 

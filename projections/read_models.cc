@@ -94,7 +94,7 @@ void ReadModels::Apply(const RecordedEvent& e) {
     auto it = programmes_.find(id);
     if (it == programmes_.end()) it = programmes_.emplace(std::string(id), ProgrammeView{}).first;
     ProgrammeView& view = it->second;
-    view.state = Evolve(std::move(view.state), e.event);
+    EvolveInPlace(view.state, e.event);
     if (const auto* enrolled = std::get_if<CompanyEnrolled>(&e.event)) {
       view.enrolled_on[enrolled->id] = e.recorded_at.UtcDate();
     }
@@ -103,7 +103,7 @@ void ReadModels::Apply(const RecordedEvent& e) {
   if (std::string_view id = StreamId(e.stream, "synergy-"); !id.empty()) {
     auto it = synergies_.find(id);
     if (it == synergies_.end()) it = synergies_.emplace(std::string(id), SynergyState{}).first;
-    it->second = Evolve(std::move(it->second), e.event);
+    EvolveInPlace(it->second, e.event);
   }
 }
 
@@ -121,7 +121,7 @@ SynergyState SynergyAsOf(const std::vector<RecordedEvent>& stream_events, Timest
   SynergyState state;
   for (const RecordedEvent& e : stream_events) {
     if (e.recorded_at > as_of) break;  // recorded_at never decreases
-    state = Evolve(std::move(state), e.event);
+    EvolveInPlace(state, e.event);
   }
   return state;
 }

@@ -7,6 +7,10 @@
 #                             driven by wrk over loopback (2 threads, 64
 #                             connections, 10 s a case): (a) new synergies,
 #                             (b) measurements with If-Match, (c) GET synergy
+#   scripts/bench.sh kpi      a generated log of 1 M events (10,000 synergies,
+#                             50 programmes): rebuild, start-up from the
+#                             checkpoint, as_of KPI latency mid-log, and wrk
+#                             on /v1/kpis with and without group_by
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
@@ -56,8 +60,48 @@ case "${1:-}" in
     run "(c) GET synergy" read.lua
     curl -sf "$url/v1/audit/verify" -H "$auth"; echo
     ;;
+  kpi)
+    scripts/deps.sh
+    cmake --preset release >/dev/null
+    cmake --build --preset release --target synergyd make_log
+    synergyd=$PWD/build/release/app/synergyd
+    dir=$(mktemp -d)
+    pid=
+    trap '[[ -n $pid ]] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+    build/release/bench/make_log "$dir/data" 1000000 10000 50 2>/dev/null
+    token=$("$synergyd" token create --data-dir "$dir/data" --name bench --role admin)
+    echo "rebuild: $("$synergyd" rebuild --data-dir "$dir/data")"
+    start=$(date +%s.%N)
+    "$synergyd" serve --data-dir "$dir/data" --port 0 > "$dir/out" 2> "$dir/log" &
+    pid=$!
+    for _ in $(seq 600); do grep -q listening "$dir/out" && break; sleep 0.01; done
+    url=$(sed -n 's/^listening on //p' "$dir/out")
+    until curl -sf "$url/readyz" >/dev/null; do sleep 0.01; done
+    echo "start-up from the checkpoint to /readyz 200: $(echo "$(date +%s.%N) - $start" | bc) s"
+    auth="Authorization: Bearer $token"
+    printf 'first GET /v1/kpis (computed at the head): %s s\n' \
+      "$(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" "$url/v1/kpis")"
+    # as_of at five instants around the middle of the log, each at another
+    # position (so none is answered from the cache).
+    times=()
+    for p in 400000 450000 500000 550000 600000; do
+      at=$(curl -sf -H "$auth" "$url/v1/events?after=$((p - 1))&limit=1" |
+           sed -n 's/.*"recorded_at":"\([^"]*\)".*/\1/p')
+      times+=("$(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" "$url/v1/kpis?as_of=$at&group_by=year")")
+    done
+    echo "as_of KPI (group_by=year) mid-log, seconds: ${times[*]}"
+    run() {  # name target
+      local out rps p99
+      out=$(wrk -t2 -c64 -d10s --latency -H "$auth" "$url$2")
+      rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+      p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+      printf '%-34s %10s req/s  p99 %8s\n' "$1" "$rps" "$p99"
+    }
+    run "GET /v1/kpis" /v1/kpis
+    run "GET /v1/kpis?group_by=programme" "/v1/kpis?group_by=programme"
+    ;;
   *)
-    echo "usage: scripts/bench.sh append|http" >&2
+    echo "usage: scripts/bench.sh append|http|kpi" >&2
     exit 2
     ;;
 esac
