@@ -368,6 +368,9 @@ struct Server::Impl {
   std::shared_ptr<Listener> listener;
 
   net::steady_timer drained{ioc};
+  // Created with the server, so that SIGTERM and SIGINT are caught from
+  // before "listening" is announced.
+  net::signal_set signals{ioc, SIGINT, SIGTERM};
 
   // Stops the io_context as soon as no connection is left.
   void StopWhenDrained() {
@@ -408,9 +411,8 @@ std::uint16_t Server::port() const { return impl_->listener->port(); }
 Service& Server::service() { return *impl_->service; }
 
 void Server::RunUntilSignalled() {
-  net::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
   net::steady_timer grace(impl_->ioc);
-  signals.async_wait([this, &grace](beast::error_code ec, int signal) {
+  impl_->signals.async_wait([this, &grace](beast::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: no new connections; finishing in-flight requests", signal);
     impl_->shared.stopping = true;

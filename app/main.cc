@@ -36,6 +36,7 @@ struct Command {
   const char* usage;
   std::vector<std::string> flags;     // options taking a value
   std::vector<std::string> repeated;  // of those, the ones that may repeat
+  std::vector<std::string> switches = {};  // options taking none
 };
 
 // Parses "--name value" and "--name=value" options.
@@ -66,6 +67,10 @@ std::optional<Options> Parse(const Command& c, int argc, char** argv, int first)
       return std::nullopt;
     }
     std::string name = arg.substr(2), value;
+    if (std::find(c.switches.begin(), c.switches.end(), name) != c.switches.end()) {
+      o.values[name].push_back("1");
+      continue;
+    }
     if (std::size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
@@ -94,15 +99,39 @@ Result<RocksDatabase> OpenData(const std::string& dir) {
   return OpenRocksDatabase(dir);
 }
 
+// The last position whose chain was verified and its hash, kept beside the
+// checkpoints: start-up verifies only what was appended after it.
+constexpr std::string_view kVerifiedChain = "verified_chain";
+
+std::pair<std::uint64_t, Hash> LastVerified(CheckpointStore& store) {
+  Result<std::optional<Checkpoint>> c = store.Get(kVerifiedChain);
+  Hash hash{};
+  if (!c.ok() || !*c || (*c)->state.size() != hash.size()) return {0, hash};
+  std::memcpy(hash.data(), (*c)->state.data(), hash.size());
+  return {(*c)->position, hash};
+}
+
+void RecordVerified(CheckpointStore& store, const LogHead& head) {
+  std::string hash(reinterpret_cast<const char*>(head.hash.data()), head.hash.size());
+  if (Status s = store.Put(kVerifiedChain, Checkpoint{head.position, 1, hash}); !s.ok()) {
+    std::fprintf(stderr, "synergyd: cannot record the verified chain: %s\n", s.error().message.c_str());
+  }
+}
+
 int Serve(int argc, char** argv) {
   Command c{"usage: synergyd serve [--data-dir DIR] [--port PORT] [--bind ADDR] [--threads N]\n"
+            "                      [--allow-broken-chain]\n"
             "  --data-dir  the database directory (default ./var/data)\n"
             "  --port      the TCP port (default 8080; 0 picks a free one)\n"
             "  --bind      the address to listen on (default 127.0.0.1)\n"
             "  --threads   HTTP threads (default: one per core)\n"
+            "  --allow-broken-chain  serve even when the hash chain does not verify\n"
+            "                        (/v1/audit/verify then reports where it breaks)\n"
+            "Before serving, verifies the hash chain from the last verified position\n"
+            "to the head and refuses to start on a broken one, naming the position.\n"
             "Prints 'listening on http://ADDR:PORT' once it accepts connections.\n"
             "SIGTERM or SIGINT stops it cleanly.\n",
-            {"data-dir", "port", "bind", "threads"}, {}};
+            {"data-dir", "port", "bind", "threads"}, {}, {"allow-broken-chain"}};
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
   api::ServerOptions options;
@@ -121,6 +150,24 @@ int Serve(int argc, char** argv) {
   if (!db.ok()) {
     std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
     return 1;
+  }
+  {
+    auto [after, hash] = LastVerified(*db->checkpoints);
+    Result<VerifyReport> chain = VerifyChain(*db->log, after, hash);
+    if (!chain.ok()) {
+      std::fprintf(stderr, "synergyd: cannot verify the chain: %s\n", chain.error().message.c_str());
+      return 1;
+    }
+    if (!chain->ok) {
+      std::fprintf(stderr,
+                   "synergyd: the hash chain is broken at position %llu (verified from %llu); "
+                   "run synergyd verify, restore a backup, or serve with --allow-broken-chain\n",
+                   static_cast<unsigned long long>(*chain->first_bad_position),
+                   static_cast<unsigned long long>(after + 1));
+      if (!o->Has("allow-broken-chain")) return 1;
+    } else {
+      RecordVerified(*db->checkpoints, chain->head);
+    }
   }
   {
     api::Server server(options, [&](api::Service::Post post) {
@@ -194,7 +241,9 @@ int TokenCreate(int argc, char** argv) {
 
 int Verify(int argc, char** argv) {
   Command c{"usage: synergyd verify [--data-dir DIR]\n"
-            "Recomputes the hash chain from position 1; exits 1 on a broken chain.\n",
+            "Recomputes the hash chain from position 1; exits 1 on a broken chain.\n"
+            "A chain that verifies is recorded as verified up to its head, so that\n"
+            "serve checks only what comes after.\n",
             {"data-dir"}, {}};
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
@@ -209,6 +258,7 @@ int Verify(int argc, char** argv) {
     return 2;
   }
   if (report->ok) {
+    RecordVerified(*db->checkpoints, report->head);
     std::printf("ok: %llu events checked, head %llu %s\n",
                 static_cast<unsigned long long>(report->checked),
                 static_cast<unsigned long long>(report->head.position),

@@ -65,12 +65,17 @@ std::string ToHex(const Hash& hash) {
   return out;
 }
 
-Result<VerifyReport> VerifyChain(EventStore& store) {
+Result<VerifyReport> VerifyChain(EventStore& store, std::uint64_t after, const Hash& hash_at_after) {
   constexpr std::size_t kPage = 4096;
   VerifyReport report;
   report.head = store.Head();
-  Hash running{};
-  std::uint64_t expected_position = 0;
+  Hash running = hash_at_after;
+  std::uint64_t expected_position = after;
+  if (after > report.head.position) {  // the log is shorter than what was verified
+    report.ok = false;
+    report.first_bad_position = report.head.position + 1;
+    return report;
+  }
   while (expected_position < report.head.position) {
     Result<std::vector<StoredEvent>> page = store.ReadStored(expected_position, kPage);
     if (!page.ok()) return page.error();

@@ -16,11 +16,13 @@ Hash ChainHash(const Hash& previous, std::string_view stored_bytes);
 
 std::string ToHex(const Hash& hash);
 
-// Recomputes the chain from position 1 over the store's stored bytes and
-// compares each event's hash, then the head's, stopping at the first
-// mismatch: `first_bad_position` names it. Fails only when the store cannot
-// be read.
-Result<VerifyReport> VerifyChain(EventStore& store);
+// Recomputes the chain over the store's stored bytes and compares each
+// event's hash, then the head's, stopping at the first mismatch:
+// `first_bad_position` names it. From position 1, or from `after + 1` when
+// the chain up to `after` is known to end in `hash_at_after` (a position
+// verified earlier). Fails only when the store cannot be read.
+Result<VerifyReport> VerifyChain(EventStore& store, std::uint64_t after = 0,
+                                 const Hash& hash_at_after = Hash{});
 
 }  // namespace synergy
 

@@ -18,10 +18,13 @@
 
 namespace synergy::testing {
 
-// Runs `args` (synergyd's) to completion and returns its stdout.
-inline std::string RunSynergyd(const std::vector<std::string>& args, int* status = nullptr) {
+// Runs `args` (synergyd's) to completion and returns its stdout (and its
+// stderr with `with_stderr`).
+inline std::string RunSynergyd(const std::vector<std::string>& args, int* status = nullptr,
+                               bool with_stderr = false) {
   std::string command = SYNERGYD_PATH;
   for (const std::string& a : args) command += " '" + a + "'";
+  if (with_stderr) command += " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed");
   std::string out;
@@ -47,9 +50,13 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  void Start() {
+  // Starts `synergyd serve` on the data directory, with `extra` arguments.
+  void Start(const std::vector<std::string>& extra = {}) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    std::vector<std::string> args = {SYNERGYD_PATH, "serve", "--data-dir", data_dir(), "--port", "0",
+                                     "--bind", "127.0.0.1"};
+    args.insert(args.end(), extra.begin(), extra.end());
     pid_ = ::fork();
     if (pid_ == 0) {
       // Dies with the test, even when the test crashes: an orphan would
@@ -58,9 +65,10 @@ class ServerProcess {
       ::dup2(out[1], STDOUT_FILENO);
       ::close(out[0]);
       ::close(out[1]);
-      std::string dir = data_dir();
-      ::execl(SYNERGYD_PATH, SYNERGYD_PATH, "serve", "--data-dir", dir.c_str(), "--port", "0",
-              "--bind", "127.0.0.1", static_cast<char*>(nullptr));
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(SYNERGYD_PATH, argv.data());
       std::_Exit(127);
     }
     ::close(out[1]);
