@@ -259,6 +259,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // destroy the reply (a 413 to a client still sending its body).
   void LingeringClose() {
     beast::error_code ignored;
+    if (reading_) {
+      // A stop came while the next request's header was awaited: there is no
+      // unread request to drain, and a second read on the stream is not
+      // allowed. Closing cancels the pending read.
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_.close();
+      return;
+    }
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.expires_after(std::chrono::seconds(2));
     Drain();

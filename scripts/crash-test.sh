@@ -11,7 +11,9 @@
 #   - the KPIs equal a recount from the synergies' own history.
 # It prints acknowledged and lost writes per cycle and exits 1 on any loss
 # or failed check. SYNERGYD=path uses that binary instead of building a
-# release one (the test suite runs a short version so).
+# release one (the test suite runs a short version so). STOP=TERM sends
+# SIGTERM instead of SIGKILL (a graceful stop under load), and then also
+# requires a clean exit within 10 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cycles=${1:-20}
@@ -85,7 +87,18 @@ total_lost=0
 for cycle in $(seq 1 "$cycles"); do
   for k in $(seq 1 "$clients"); do client "$cycle" "$k" & done
   sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.5 + (r % 250) / 100 }')"
-  { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true
+  stopped=""
+  if [[ ${STOP:-KILL} == TERM ]]; then
+    t0=$(date +%s.%N)
+    kill -TERM "$pid"
+    status=0
+    wait "$pid" || status=$?
+    seconds=$(echo "$(date +%s.%N) - $t0" | bc)
+    stopped=" (SIGTERM: exit $status after ${seconds}s)"
+    if (( status != 0 )) || (( $(echo "$seconds > 10" | bc) )); then failed=1; fi
+  else
+    { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true
+  fi
   pid=
   wait  # the clients stop at their first refused request
   start
@@ -124,8 +137,8 @@ for cycle in $(seq 1 "$cycles"); do
   kpis_ok=no
   [[ $recount == "$kpi_eur" && $counted == "$kpi_count" ]] && kpis_ok=yes
 
-  printf 'cycle %2d: acknowledged %4d  lost %d  head %6d  gapless %s  twice %s  chain %s  kpis %s\n' \
-    "$cycle" "$acked" "$lost" "$head_position" "$gapless" "$twice" "$chain" "$kpis_ok"
+  printf 'cycle %2d: acknowledged %4d  lost %d  head %6d  gapless %s  twice %s  chain %s  kpis %s%s\n' \
+    "$cycle" "$acked" "$lost" "$head_position" "$gapless" "$twice" "$chain" "$kpis_ok" "$stopped"
   total_acked=$((total_acked + acked))
   total_lost=$((total_lost + lost))
   if (( lost > 0 )) || [[ $gapless != yes || $twice != 0 || $chain != true || $kpis_ok != yes ]]; then
