@@ -442,4 +442,32 @@ void Server::RunUntilSignalled() {
   for (auto& t : pool) t.join();
 }
 
+Result<ClientReply> HttpCall(const std::string& host, std::uint16_t port, const std::string& method,
+                             const std::string& target, const std::string& bearer_token,
+                             const std::string& json_body) {
+  try {
+    net::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::minutes(10));  // a backup of a large log takes a while
+    stream.connect(resolver.resolve(host, std::to_string(port)));
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, host);
+    req.set(http::field::authorization, "Bearer " + bearer_token);
+    if (!json_body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = json_body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return ClientReply{static_cast<int>(res.result_int()), res.body()};
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot reach " + host + ":" + std::to_string(port) + ": " + e.what());
+  }
+}
+
 }  // namespace synergy::api

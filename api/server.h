@@ -44,6 +44,17 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
+// One blocking HTTP/1.1 request to a server (the command line's way of
+// asking a running synergyd): the reply's status and body, or kUnavailable
+// when the server cannot be reached.
+struct ClientReply {
+  int status = 0;
+  std::string body;
+};
+Result<ClientReply> HttpCall(const std::string& host, std::uint16_t port, const std::string& method,
+                             const std::string& target, const std::string& bearer_token,
+                             const std::string& json_body);
+
 }  // namespace synergy::api
 
 #endif  // SYNERGY_API_SERVER_H_

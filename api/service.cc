@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 
 #include "api/checkpoints.h"
 #include "api/json_input.h"
@@ -174,7 +175,7 @@ enum class Endpoint {
   kHealthz, kReadyz, kMetrics, kOpenApi,
   kProgrammes, kProgramme, kCompanies, kWithdrawal, kDiagnostics, kProgrammeSynergies,
   kSynergies, kSynergy, kHistory, kStudy, kOperation, kMeasurements, kCorrection, kAbandonment,
-  kEvents, kVerify, kTokens, kKpis,
+  kEvents, kVerify, kTokens, kKpis, kBackup,
 };
 
 struct Service::Route {
@@ -225,6 +226,7 @@ constexpr RouteSpec kRoutes[] = {
     {Endpoint::kVerify, "/v1/audit/verify", "GET", "/v1/audit/verify"},
     {Endpoint::kTokens, "/v1/tokens", "POST", "/v1/tokens"},
     {Endpoint::kKpis, "/v1/kpis", "GET", "/v1/kpis"},
+    {Endpoint::kBackup, "/v1/admin/backup", "POST", "/v1/admin/backup"},
 };
 
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -529,6 +531,8 @@ void Service::Dispatch(const Route& route, HttpRequest& request, const Caller* c
       return reply(TokenCreate(request, *caller));
     case Endpoint::kKpis:
       return reply(Kpis(route, request, *caller));
+    case Endpoint::kBackup:
+      return reply(BackupNow(request, *caller));
     default:
       break;
   }
@@ -893,6 +897,35 @@ HttpResponse Service::TokenCreate(const HttpRequest& request, const Caller& call
   }
   return JsonResponse(201, {{"name", t->name}, {"role", t->role},
                             {"programmes", t->programmes}, {"token", secret}});
+}
+
+// An online backup, for `synergyd backup` while this server holds the
+// database: {"to": "/absolute/new/directory"} -> 201 {"to", "includes_position"}: every event up to that position is in the copy.
+HttpResponse Service::BackupNow(const HttpRequest& request, const Caller& caller) {
+  if (!HasJsonBody(request)) {
+    return Problem(Err(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json"));
+  }
+  Result<json> body = ParseBody(request.body);
+  if (!body.ok()) return Problem(body.error());
+  if (caller.role != Role::kAdmin) return Problem(Err(ErrorCode::kForbidden, "only an admin may back up"));
+  for (const auto& [key, value] : body->items()) {
+    if (key != "to") return Problem(Err(ErrorCode::kValidation, "unknown field", key));
+  }
+  if (!body->contains("to") || !(*body)["to"].is_string()) {
+    return Problem(Err(ErrorCode::kValidation, "must be a string: an absolute path", "to"));
+  }
+  const std::string to = (*body)["to"].get<std::string>();
+  if (to.empty() || to.front() != '/') {
+    return Problem(Err(ErrorCode::kValidation, "must be an absolute path", "to"));
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(to, ec)) {
+    return Problem(Err(ErrorCode::kValidation, "must not exist yet", "to"));
+  }
+  if (!backup_) return Problem(Err(ErrorCode::kUnavailable, "this server cannot take backups"));
+  const std::uint64_t head = store_.Head().position;
+  if (Status s = backup_(to); !s.ok()) return Problem(s.error());
+  return JsonResponse(201, {{"to", to}, {"includes_position", head}});
 }
 
 // ---- Reads --------------------------------------------------------------------

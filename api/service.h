@@ -55,6 +55,12 @@ class Service {
   // stops. The store must still be open.
   ~Service();
 
+  // What POST /v1/admin/backup calls: writes a consistent copy of the whole
+  // database into a directory that must not exist. Set before Start; without
+  // it the endpoint answers 503.
+  using Backup = std::function<Status(const std::string& dest)>;
+  void SetBackup(Backup backup) { backup_ = std::move(backup); }
+
   // Loads the tokens, then folds the log into the read models in the
   // background; until that is done /readyz and every /v1 request answer 503.
   Status Start();
@@ -90,6 +96,7 @@ class Service {
   void Command(const Route& route, HttpRequest& request, const Caller& caller, Reply reply);
   void Execute(std::shared_ptr<Plan> plan, Reply reply, int attempt);
   HttpResponse TokenCreate(const HttpRequest& request, const Caller& caller);
+  HttpResponse BackupNow(const HttpRequest& request, const Caller& caller);
 
   // Reads.
   HttpResponse Read(const Route& route, const HttpRequest& request, const Caller& caller);
@@ -126,6 +133,7 @@ class Service {
   int in_flight_ = 0;  // guarded by in_flight_mu_
 
   CheckpointStore* const checkpoints_;
+  Backup backup_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_stop_ = false;          // guarded by checkpoint_mu_

@@ -3,12 +3,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "api/checkpoints.h"
 #include "api/importer.h"
@@ -29,6 +32,8 @@ constexpr const char* kUsage =
     "  verify        walk the hash chain of the log\n"
     "  import        load commands (the demo data set) through the API's rules\n"
     "  rebuild       fold the whole log into fresh read models and checkpoint them\n"
+    "  backup        a consistent copy of the database, online or offline\n"
+    "  restore       a backup into a new data directory, its chain verified\n"
     "\n"
     "synergyd COMMAND --help shows a command's options.\n";
 
@@ -174,6 +179,7 @@ int Serve(int argc, char** argv) {
       return std::make_unique<api::Service>(*db->log, *db->tokens, std::move(post), SystemNow,
                                             db->checkpoints.get());
     });
+    server.service().SetBackup(db->backup);
     if (Status s = server.service().Start(); !s.ok()) {
       std::fprintf(stderr, "synergyd: %s\n", s.error().message.c_str());
       return 1;
@@ -368,6 +374,120 @@ int Rebuild(int argc, char** argv) {
   return 0;
 }
 
+int Backup(int argc, char** argv) {
+  Command c{"usage: synergyd backup --to DEST [--data-dir DIR] [--server HOST:PORT]\n"
+            "                       [--token-file FILE]\n"
+            "Writes a consistent copy of the database (a RocksDB checkpoint) into DEST,\n"
+            "which must not exist. When a server holds DIR, asks it instead\n"
+            "(POST /v1/admin/backup on --server, default 127.0.0.1:8080, with the admin\n"
+            "token in --token-file, default var/admin.token); DEST must then be an\n"
+            "absolute path the server can write.\n",
+            {"data-dir", "to", "server", "token-file"}, {}};
+  std::optional<Options> o = Parse(c, argc, argv, 2);
+  if (!o) return Usage(c, 2);
+  if (!o->Has("to")) return Usage(c, 2);
+  const std::string dest = std::filesystem::absolute(o->Get("to", "")).lexically_normal().string();
+  std::error_code ec;
+  if (std::filesystem::exists(dest, ec)) {
+    std::fprintf(stderr, "synergyd backup: %s exists\n", dest.c_str());
+    return 1;
+  }
+  const std::string dir = o->Get("data-dir", "./var/data");
+  if (!std::filesystem::exists(dir, ec)) {
+    std::fprintf(stderr, "synergyd backup: no database in %s\n", dir.c_str());
+    return 1;
+  }
+  Result<RocksDatabase> db = OpenRocksDatabase(dir);
+  if (db.ok()) {
+    if (Status s = db->backup(dest); !s.ok()) {
+      std::fprintf(stderr, "synergyd backup: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    std::printf("backed up %s (head %llu) to %s\n", dir.c_str(),
+                static_cast<unsigned long long>(db->log->Head().position), dest.c_str());
+    return 0;
+  }
+  // A running server holds the database's lock: ask it.
+  std::string server = o->Get("server", "127.0.0.1:8080");
+  std::size_t colon = server.rfind(':');
+  std::ifstream token_file(o->Get("token-file", "var/admin.token"));
+  std::string token;
+  std::getline(token_file, token);
+  if (colon == std::string::npos || token.empty()) {
+    std::fprintf(stderr, "synergyd backup: %s\n(and no server address or admin token to ask a server)\n",
+                 db.error().message.c_str());
+    return 1;
+  }
+  int port = std::atoi(server.substr(colon + 1).c_str());
+  Result<api::ClientReply> reply =
+      api::HttpCall(server.substr(0, colon), static_cast<std::uint16_t>(port), "POST",
+                    "/v1/admin/backup", token, nlohmann::json{{"to", dest}}.dump());
+  if (!reply.ok()) {
+    std::fprintf(stderr, "synergyd backup: %s\n", reply.error().message.c_str());
+    return 1;
+  }
+  if (reply->status != 201) {
+    std::fprintf(stderr, "synergyd backup: the server answered %d %s\n", reply->status,
+                 reply->body.c_str());
+    return 1;
+  }
+  std::printf("backed up through %s to %s: %s\n", server.c_str(), dest.c_str(), reply->body.c_str());
+  return 0;
+}
+
+int Restore(int argc, char** argv) {
+  Command c{"usage: synergyd restore --from BACKUP [--data-dir DIR]\n"
+            "Copies a backup into DIR (default ./var/data), which must not exist, then\n"
+            "walks its hash chain; exits 1 (and removes DIR) when it does not verify.\n",
+            {"from", "data-dir"}, {}};
+  std::optional<Options> o = Parse(c, argc, argv, 2);
+  if (!o) return Usage(c, 2);
+  if (!o->Has("from")) return Usage(c, 2);
+  const std::string from = o->Get("from", "");
+  const std::string dir = o->Get("data-dir", "./var/data");
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    std::fprintf(stderr, "synergyd restore: %s exists; restore into a new directory\n", dir.c_str());
+    return 1;
+  }
+  if (!std::filesystem::is_directory(from, ec)) {
+    std::fprintf(stderr, "synergyd restore: no backup in %s\n", from.c_str());
+    return 1;
+  }
+  std::filesystem::create_directories(std::filesystem::path(dir).parent_path().empty()
+                                          ? std::filesystem::path(".")
+                                          : std::filesystem::path(dir).parent_path(),
+                                      ec);
+  std::filesystem::copy(from, dir, std::filesystem::copy_options::recursive, ec);
+  if (ec) {
+    std::fprintf(stderr, "synergyd restore: copy: %s\n", ec.message().c_str());
+    return 1;
+  }
+  Result<VerifyReport> report = MakeError(ErrorCode::kUnavailable, "not verified");
+  {
+    Result<RocksDatabase> db = OpenRocksDatabase(dir);
+    if (!db.ok()) {
+      std::fprintf(stderr, "synergyd restore: %s\n", db.error().message.c_str());
+      std::filesystem::remove_all(dir, ec);
+      return 1;
+    }
+    report = VerifyChain(*db->log);
+    if (!report.ok()) std::fprintf(stderr, "synergyd restore: %s\n", report.error().message.c_str());
+    if (report.ok() && report->ok) RecordVerified(*db->checkpoints, report->head);
+  }
+  if (!report.ok() || !report->ok) {
+    std::fprintf(stderr, "synergyd restore: the restored chain does not verify%s; %s removed\n",
+                 report.ok() ? (" (first bad position " + std::to_string(*report->first_bad_position) + ")").c_str()
+                             : "",
+                 dir.c_str());
+    std::filesystem::remove_all(dir, ec);
+    return 1;
+  }
+  std::printf("restored %s into %s: %llu events, chain ok, head %s\n", from.c_str(), dir.c_str(),
+              static_cast<unsigned long long>(report->checked), ToHex(report->head.hash).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -380,6 +500,8 @@ int main(int argc, char** argv) {
   if (command == "verify") return Verify(argc, argv);
   if (command == "import") return Import(argc, argv);
   if (command == "rebuild") return Rebuild(argc, argv);
+  if (command == "backup") return Backup(argc, argv);
+  if (command == "restore") return Restore(argc, argv);
   if (command == "token" && argc >= 3 && std::strcmp(argv[2], "create") == 0) {
     return TokenCreate(argc, argv);
   }

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -375,8 +376,19 @@ Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock) {
   if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
   Result<std::unique_ptr<LogStore>> log = LogStore::Open(std::move(backend), std::move(clock));
   if (!log.ok()) return log.error();
-  return RocksDatabase{std::move(*log), std::make_unique<RocksTokenStore>(*database),
-                       std::make_unique<RocksCheckpointStore>(*database)};
+  std::shared_ptr<Database> shared = *database;
+  auto backup = [shared](const std::string& dest) -> Status {
+    rocksdb::Checkpoint* raw = nullptr;
+    rocksdb::Status s = rocksdb::Checkpoint::Create(shared->db(), &raw);
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    // log_size_for_flush 0: memtables are flushed first, so the copy holds
+    // every acknowledged batch in table files, hard-linked where it can.
+    if (s.ok()) s = checkpoint->CreateCheckpoint(dest, 0);
+    if (!s.ok()) return Unavailable("back up to " + dest, s);
+    return OkStatus();
+  };
+  return RocksDatabase{std::move(*log), std::make_unique<RocksTokenStore>(shared),
+                       std::make_unique<RocksCheckpointStore>(shared), std::move(backup)};
 }
 
 }  // namespace synergy

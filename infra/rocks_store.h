@@ -10,6 +10,7 @@
 #define SYNERGY_INFRA_ROCKS_STORE_H_
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +63,10 @@ struct RocksDatabase {
   std::unique_ptr<LogStore> log;
   std::unique_ptr<TokenStore> tokens;
   std::unique_ptr<CheckpointStore> checkpoints;
+  // Writes a consistent, openable copy of the whole database (every column
+  // family as of one instant) into `dest`, which must not exist; safe while
+  // appends go on.
+  std::function<Status(const std::string& dest)> backup;
 };
 Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock = SystemNow);
 
