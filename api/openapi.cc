@@ -157,6 +157,19 @@ json Build() {
                     {QueryParam("after", "integer"), QueryParam("limit", "integer"),
                      QueryParam("programme", "string"), QueryParam("wait", "integer")})}}},
       {"/v1/audit/verify", {{"get", Get("recompute the hash chain", {{"type", "object"}}, {})}}},
+      {"/v1/admin/backup",
+       {{"post",
+         {{"summary", "write a consistent copy of the database into a new server-side "
+                      "directory (admin; used by synergyd backup while a server runs)"},
+          {"requestBody",
+           {{"required", true},
+            {"content", {{"application/json",
+                          {{"schema", Object({{"to", kString}}, {"to"})}}}}}}},
+          {"responses", [] {
+             json r = Errors({400, 401, 403, 415, 422, 503});
+             r["201"] = Reply("backed up", {{"type", "object"}});
+             return r;
+           }()}}}}},
       {"/v1/kpis",
        {{"get", [] {
           json op = Get("KPI figures, measured apart from estimated; JSON, or CSV with "

@@ -126,7 +126,7 @@ TEST_F(ApiTest, PublicPathsNeedNoToken) {
                            "/v1/synergies/{sid}/measurements",
                            "/v1/synergies/{sid}/measurements/{mid}/correction",
                            "/v1/synergies/{sid}/abandonment", "/v1/events", "/v1/audit/verify",
-                           "/v1/tokens", "/v1/kpis", "/healthz", "/readyz", "/metrics", "/v1/openapi.json"}) {
+                           "/v1/tokens", "/v1/kpis", "/v1/admin/backup", "/healthz", "/readyz", "/metrics", "/v1/openapi.json"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
 }
@@ -702,6 +702,44 @@ TEST_F(ApiTest, PipelinedRequestsAnswerInOrder) {
   EXPECT_EQ(c.Read().status, 200);
   EXPECT_EQ(c.Read().status, 404);
   EXPECT_EQ(c.Read().status, 200);
+}
+
+// ---- Slow clients and the connection cap --------------------------------------
+
+TEST_F(ApiTest, SlowClientsHoldingHundredsOfConnectionsDoNotStarveOthers) {
+  std::vector<std::unique_ptr<Connection>> slow;
+  for (int i = 0; i < 300; ++i) {
+    slow.push_back(std::make_unique<Connection>(server_->port()));
+    ASSERT_TRUE(slow.back()->SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // never finished
+  }
+  Connection c(server_->port());
+  EXPECT_EQ(c.Request("GET", "/v1/programmes", Auth(Admin())).status, 200);
+}
+
+TEST_F(ApiTest, AHeaderNeverFinishedIsClosedAfterTheHeaderTimeout) {
+  Connection slow(server_->port());
+  ASSERT_TRUE(slow.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+  // The header timeout is 10 s: still open after 2 s, closed well within 15.
+  EXPECT_FALSE(slow.ClosedWithin(2000));
+  EXPECT_TRUE(slow.ClosedWithin(13000));
+}
+
+TEST_F(ApiTest, ConnectionsOverTheCapAreRefusedAndTheServerStaysUp) {
+  std::vector<std::unique_ptr<Connection>> many;
+  for (int i = 0; i < 1100; ++i) many.push_back(std::make_unique<Connection>(server_->port()));
+  int refused = 0;
+  for (auto& c : many) refused += c->ClosedWithin(20) ? 1 : 0;
+  EXPECT_GE(refused, 1100 - 1024);
+  EXPECT_LT(refused, 1100);
+  many.clear();
+  // The slots come back once those connections are gone.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    Connection c(server_->port());
+    Reply r = c.Request("GET", "/healthz");
+    if (r.status == 200) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ADD_FAILURE() << "the server did not answer after the connections closed";
 }
 
 // ---- KPIs --------------------------------------------------------------------------

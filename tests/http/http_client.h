@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -109,6 +110,15 @@ class Connection {
     req += "\r\n" + body;
     if (!SendRaw(req)) return Reply{};
     return Read();
+  }
+
+  // True when the server closes the connection (EOF or reset) within
+  // `millis`; false when it is still open then.
+  bool ClosedWithin(int millis) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, millis) <= 0) return false;
+    char c;
+    return ::recv(fd_, &c, 1, MSG_DONTWAIT) <= 0;
   }
 
   // True when the server closed the connection (reads EOF).
