@@ -98,6 +98,12 @@ std::optional<Options> Parse(const Command& c, int argc, char** argv, int first)
   return o;
 }
 
+// Says what went wrong on stderr and gives the exit status.
+int Failed(const Error& error, int status) {
+  std::fprintf(stderr, "synergyd: %s\n", error.message.c_str());
+  return status;
+}
+
 Result<RocksDatabase> OpenData(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -152,10 +158,7 @@ int Serve(int argc, char** argv) {
   }
   std::string dir = o->Get("data-dir", "./var/data");
   Result<RocksDatabase> db = OpenData(dir);
-  if (!db.ok()) {
-    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
-    return 1;
-  }
+  if (!db.ok()) return Failed(db.error(), 1);
   {
     auto [after, hash] = LastVerified(*db->checkpoints);
     Result<VerifyReport> chain = VerifyChain(*db->log, after, hash);
@@ -180,14 +183,8 @@ int Serve(int argc, char** argv) {
                                             db->checkpoints.get());
     });
     server.service().SetBackup(db->backup);
-    if (Status s = server.service().Start(); !s.ok()) {
-      std::fprintf(stderr, "synergyd: %s\n", s.error().message.c_str());
-      return 1;
-    }
-    if (Status s = server.Listen(); !s.ok()) {
-      std::fprintf(stderr, "synergyd: %s\n", s.error().message.c_str());
-      return 1;
-    }
+    if (Status s = server.service().Start(); !s.ok()) return Failed(s.error(), 1);
+    if (Status s = server.Listen(); !s.ok()) return Failed(s.error(), 1);
     std::printf("listening on http://%s:%u\n", options.bind.c_str(), server.port());
     std::fflush(stdout);
     spdlog::info("serving {} on {}:{}", dir, options.bind, server.port());
@@ -232,15 +229,9 @@ int TokenCreate(int argc, char** argv) {
     }
   }
   Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
-  if (!db.ok()) {
-    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
-    return 1;
-  }
+  if (!db.ok()) return Failed(db.error(), 1);
   std::string secret = NewTokenSecret();
-  if (Status s = db->tokens->Create(Sha256(secret), record); !s.ok()) {
-    std::fprintf(stderr, "synergyd: %s\n", s.error().message.c_str());
-    return 1;
-  }
+  if (Status s = db->tokens->Create(Sha256(secret), record); !s.ok()) return Failed(s.error(), 1);
   std::printf("%s\n", secret.c_str());
   return 0;
 }
@@ -254,15 +245,9 @@ int Verify(int argc, char** argv) {
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
   Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
-  if (!db.ok()) {
-    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
-    return 2;
-  }
+  if (!db.ok()) return Failed(db.error(), 2);
   Result<VerifyReport> report = VerifyChain(*db->log);
-  if (!report.ok()) {
-    std::fprintf(stderr, "synergyd: %s\n", report.error().message.c_str());
-    return 2;
-  }
+  if (!report.ok()) return Failed(report.error(), 2);
   if (report->ok) {
     RecordVerified(*db->checkpoints, report->head);
     std::printf("ok: %llu events checked, head %llu %s\n",
@@ -312,10 +297,7 @@ int Import(int argc, char** argv) {
   std::optional<Options> o = Parse(c, argc - 1, argv, 2);
   if (!o) return Usage(c, 2);
   Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
-  if (!db.ok()) {
-    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
-    return 1;
-  }
+  if (!db.ok()) return Failed(db.error(), 1);
   Progress progress("importing");
   Result<api::ImportSummary> summary =
       api::Import(*db->log, path, [&](std::size_t done, std::size_t total) { progress(done, total); },
@@ -338,10 +320,7 @@ int Rebuild(int argc, char** argv) {
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
   Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
-  if (!db.ok()) {
-    std::fprintf(stderr, "synergyd: %s\n", db.error().message.c_str());
-    return 1;
-  }
+  if (!db.ok()) return Failed(db.error(), 1);
   const std::uint64_t head = db->log->Head().position;
   Progress progress("rebuilding");
   ReadModels models;
