@@ -98,7 +98,10 @@ std::optional<Timestamp> Timestamp::Parse(std::string_view text) {
 
 std::string Timestamp::ToString() const {
   Date date = UtcDate();
-  std::int64_t in_day = micros - std::int64_t{date.days} * 86'400'000'000;
+  // The remainder, made non-negative: no product that could overflow near
+  // the ends of the range (a damaged record can hold any value).
+  std::int64_t in_day = micros % 86'400'000'000;
+  if (in_day < 0) in_day += 86'400'000'000;
   std::int64_t secs = in_day / 1'000'000;
   char buf[48];
   std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%06dZ",
@@ -110,8 +113,9 @@ std::string Timestamp::ToString() const {
 
 Date Timestamp::UtcDate() const {
   // Floor division: instants before the epoch belong to the day before.
-  std::int64_t day = micros >= 0 ? micros / 86'400'000'000
-                                 : (micros - 86'399'999'999) / 86'400'000'000;
+  // (Not (micros - 86'399'999'999) / day: that overflows near INT64_MIN.)
+  std::int64_t day = micros / 86'400'000'000;
+  if (micros % 86'400'000'000 < 0) --day;
   return Date{static_cast<std::int32_t>(day)};
 }
 

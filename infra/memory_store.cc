@@ -82,7 +82,7 @@ class MemoryBackend final : public LogBackend {
 std::unique_ptr<LogBackend> NewMemoryBackend() { return std::make_unique<MemoryBackend>(); }
 
 std::unique_ptr<LogStore> NewMemoryStore(Clock clock) {
-  return std::move(LogStore::Open(NewMemoryBackend(), std::move(clock)).value());
+  return LogStore::Open(NewMemoryBackend(), std::move(clock)).value();
 }
 
 }  // namespace synergy

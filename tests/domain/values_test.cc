@@ -21,6 +21,18 @@ TEST(Date, ParsesRealCalendarDaysOnly) {
   EXPECT_EQ(Date::Parse("2018-07-01")->Year(), 2018);
 }
 
+// Found by the event_decoder fuzz target: a damaged record's recorded_at
+// near INT64_MIN made the floor division overflow (UBSan).
+TEST(Timestamp, TheEndsOfTheRangeComputeWithoutOverflow) {
+  const Timestamp lowest{INT64_MIN}, highest{INT64_MAX};
+  EXPECT_EQ(lowest.UtcDate().days, -106'751'992);
+  EXPECT_EQ(highest.UtcDate().days, 106'751'991);
+  EXPECT_FALSE(lowest.ToString().empty());
+  EXPECT_FALSE(highest.ToString().empty());
+  EXPECT_EQ(Timestamp{-86'400'000'000}.UtcDate().days, -1);
+  EXPECT_EQ(Timestamp{-86'400'000'001}.UtcDate().days, -2);
+}
+
 TEST(Timestamp, FormatsRfc3339WithMicroseconds) {
   EXPECT_EQ(Timestamp{0}.ToString(), "1970-01-01T00:00:00.000000Z");
   Timestamp t{Date::Parse("2026-11-28")->days * 86'400'000'000LL + 38'661'123'456LL};
