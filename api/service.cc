@@ -900,7 +900,8 @@ HttpResponse Service::TokenCreate(const HttpRequest& request, const Caller& call
 }
 
 // An online backup, for `synergyd backup` while this server holds the
-// database: {"to": "/absolute/new/directory"} -> 201 {"to", "includes_position"}: every event up to that position is in the copy.
+// database: {"to": "/absolute/new/directory"} -> 201 {"to",
+// "includes_position"}: every event up to that position is in the copy.
 HttpResponse Service::BackupNow(const HttpRequest& request, const Caller& caller) {
   if (!HasJsonBody(request)) {
     return Problem(Err(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json"));
