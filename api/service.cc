@@ -393,6 +393,7 @@ void Service::CatchUp() {
 
 void Service::RunCheckpoints() {
   std::unique_lock lock(checkpoint_mu_);
+  std::uint64_t seen = 0;  // the position at the previous look
   while (!checkpoint_stop_) {
     checkpoint_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return checkpoint_stop_; });
     if (checkpoint_stop_ || !ready_) continue;
@@ -401,7 +402,13 @@ void Service::RunCheckpoints() {
       std::shared_lock models_lock(models_mu_);
       folded = models_.position();
     }
+    // Saving holds the read models' lock while it serializes them, and the
+    // writer waits for that lock: wait for a quiet moment (nothing appended
+    // for one look) unless the tail has grown ten times the interval.
+    const bool quiet = folded == seen;
+    seen = folded;
     if (folded < checkpointed_ + kCheckpointEvery) continue;
+    if (!quiet && folded < checkpointed_ + 10 * kCheckpointEvery) continue;
     lock.unlock();
     SaveCheckpointNow();
     lock.lock();

@@ -43,8 +43,10 @@ class Service {
 
   // `store`, `tokens` and `checkpoints` (optional) must outlive the service.
   // With `checkpoints`, start-up loads the read models' checkpoint and folds
-  // only the tail of the log; a new checkpoint is saved every
-  // `kCheckpointEvery` events (checked every few seconds) and at shutdown.
+  // only the tail of the log; a new checkpoint is saved once
+  // `kCheckpointEvery` events have come since the last, at a moment when
+  // nothing is being appended (or at ten times that, regardless), and at
+  // shutdown.
   Service(LogStore& store, TokenStore& tokens, Post post, Clock clock = SystemNow,
           CheckpointStore* checkpoints = nullptr);
   static constexpr std::uint64_t kCheckpointEvery = 100'000;
