@@ -340,8 +340,9 @@ std::string PositionKey(std::uint64_t position) {
 
 namespace {
 
-Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir) {
+Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir, rocksdb::Env* env = nullptr) {
   rocksdb::Options options;
+  if (env) options.env = env;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
@@ -354,8 +355,8 @@ Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir) {
-  Result<std::shared_ptr<Database>> database = OpenDatabase(dir);
+Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir, rocksdb::Env* env) {
+  Result<std::shared_ptr<Database>> database = OpenDatabase(dir, env);
   if (!database.ok()) return database.error();
   std::unique_ptr<LogBackend> backend = std::make_unique<RocksBackend>(std::move(*database));
   // A newer format is refused before anything else reads the data.

@@ -23,6 +23,7 @@
 
 namespace rocksdb {
 struct ColumnFamilyDescriptor;
+class Env;
 }
 
 namespace synergy {
@@ -52,7 +53,10 @@ std::string PositionKey(std::uint64_t position);
 // when RocksDB cannot open it (another process holds it, I/O error) or when
 // it was written by a newer store format. After a failed write the backend
 // refuses every later write: the handle may not be written again.
-Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir);
+// `env` (optional) replaces RocksDB's default environment: the tests' fault
+// injection goes through it.
+Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir,
+                                                     rocksdb::Env* env = nullptr);
 
 Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir,
                                                  Clock clock = SystemNow);
