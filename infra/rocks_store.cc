@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
+#include <sys/statvfs.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -63,8 +64,9 @@ class Database {
 
 class RocksBackend final : public LogBackend {
  public:
-  explicit RocksBackend(std::shared_ptr<Database> database)
-      : database_(std::move(database)), db_(database_->db()) {
+  RocksBackend(std::shared_ptr<Database> database, std::string dir, std::uint64_t reserve)
+      : database_(std::move(database)), db_(database_->db()), dir_(std::move(dir)),
+        reserve_(reserve) {
     sync_.sync = true;
   }
 
@@ -72,6 +74,16 @@ class RocksBackend final : public LogBackend {
     if (write_failed_.load()) {
       return MakeError(ErrorCode::kUnavailable,
                        "an earlier write failed; the store must be reopened");
+    }
+    // Refused before RocksDB is asked, so the handle stays writable: a full
+    // disk is met here rather than as a failed write-ahead-log write.
+    struct statvfs fs {};
+    if (reserve_ > 0 && ::statvfs(dir_.c_str(), &fs) == 0 &&
+        static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < reserve_) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "the disk is nearly full: " +
+                           std::to_string(static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >> 20) +
+                           " MiB free, " + std::to_string(reserve_ >> 20) + " MiB kept in reserve");
     }
     rocksdb::WriteBatch wb;
     std::string value;
@@ -206,6 +218,8 @@ class RocksBackend final : public LogBackend {
   rocksdb::DB* db_;
   rocksdb::WriteOptions sync_;
   std::atomic<bool> write_failed_{false};
+  const std::string dir_;
+  const std::uint64_t reserve_;
 };
 
 // Tokens family: "h" + hash -> record, "n" + name -> hash.
@@ -340,7 +354,7 @@ std::string PositionKey(std::uint64_t position) {
 
 namespace {
 
-Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir, rocksdb::Env* env = nullptr) {
+Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir, rocksdb::Env* env) {
   rocksdb::Options options;
   if (env) options.env = env;
   options.create_if_missing = true;
@@ -355,10 +369,12 @@ Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir, rocksdb::
 
 }  // namespace
 
-Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir, rocksdb::Env* env) {
-  Result<std::shared_ptr<Database>> database = OpenDatabase(dir, env);
+Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir,
+                                                     const RocksOptions& options) {
+  Result<std::shared_ptr<Database>> database = OpenDatabase(dir, options.env);
   if (!database.ok()) return database.error();
-  std::unique_ptr<LogBackend> backend = std::make_unique<RocksBackend>(std::move(*database));
+  std::unique_ptr<LogBackend> backend =
+      std::make_unique<RocksBackend>(std::move(*database), dir, options.free_space_reserve);
   // A newer format is refused before anything else reads the data.
   if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
   return backend;
@@ -370,10 +386,12 @@ Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir, Clock c
   return LogStore::Open(std::move(*backend), std::move(clock));
 }
 
-Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock) {
-  Result<std::shared_ptr<Database>> database = OpenDatabase(dir);
+Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock,
+                                        const RocksOptions& options) {
+  Result<std::shared_ptr<Database>> database = OpenDatabase(dir, options.env);
   if (!database.ok()) return database.error();
-  std::unique_ptr<LogBackend> backend = std::make_unique<RocksBackend>(*database);
+  std::unique_ptr<LogBackend> backend =
+      std::make_unique<RocksBackend>(*database, dir, options.free_space_reserve);
   if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
   Result<std::unique_ptr<LogStore>> log = LogStore::Open(std::move(backend), std::move(clock));
   if (!log.ok()) return log.error();

@@ -53,10 +53,19 @@ std::string PositionKey(std::uint64_t position);
 // when RocksDB cannot open it (another process holds it, I/O error) or when
 // it was written by a newer store format. After a failed write the backend
 // refuses every later write: the handle may not be written again.
-// `env` (optional) replaces RocksDB's default environment: the tests' fault
-// injection goes through it.
+struct RocksOptions {
+  // Replaces RocksDB's default environment when set: the tests' fault
+  // injection goes through it.
+  rocksdb::Env* env = nullptr;
+  // Writes are refused (kUnavailable, the handle kept writable) while the
+  // data directory's file system has less than this free: RocksDB then
+  // still has room to flush and compact, and a full disk is not met as a
+  // failed write. 0 turns the check off.
+  std::uint64_t free_space_reserve = 64ull << 20;
+};
+
 Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir,
-                                                     rocksdb::Env* env = nullptr);
+                                                     const RocksOptions& options = {});
 
 Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir,
                                                  Clock clock = SystemNow);
@@ -72,7 +81,8 @@ struct RocksDatabase {
   // appends go on.
   std::function<Status(const std::string& dest)> backup;
 };
-Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock = SystemNow);
+Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock = SystemNow,
+                                        const RocksOptions& options = {});
 
 }  // namespace synergy
 

@@ -83,7 +83,7 @@ TEST(RocksFaults, AFailedLogWriteIsRefusedWholeAndAReopenWritesAgain) {
   auto fs = std::make_shared<FaultyFileSystem>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   {
-    Result<std::unique_ptr<LogBackend>> backend = OpenRocksBackend(dir.path().string(), env.get());
+    Result<std::unique_ptr<LogBackend>> backend = OpenRocksBackend(dir.path().string(), RocksOptions{.env = env.get()});
     ASSERT_TRUE(backend.ok()) << backend.error().message;
     Result<std::unique_ptr<LogStore>> store = LogStore::Open(std::move(*backend));
     ASSERT_TRUE(store.ok());
@@ -119,6 +119,26 @@ TEST(RocksFaults, AFailedLogWriteIsRefusedWholeAndAReopenWritesAgain) {
   Result<AppendOutcome> resumed = (*reopened)->Append(Measurement(3));
   ASSERT_TRUE(resumed.ok()) << resumed.error().message;
   EXPECT_EQ(resumed->last_position, 4u);
+}
+
+TEST(RocksFaults, WritesAreRefusedBeforeTheDiskIsFull) {
+  TempDir dir;
+  {
+    // A reserve no disk has: every write is refused before RocksDB sees it.
+    Result<std::unique_ptr<LogBackend>> backend =
+        OpenRocksBackend(dir.path().string(), RocksOptions{.free_space_reserve = 1ull << 62});
+    ASSERT_TRUE(backend.ok());
+    Result<std::unique_ptr<LogStore>> store = LogStore::Open(std::move(*backend));
+    ASSERT_TRUE(store.ok());
+    Result<AppendOutcome> refused = (*store)->Append(Measurement(0));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(refused.error().message.find("reserve"), std::string::npos) << refused.error().message;
+    EXPECT_EQ((*store)->Head().position, 0u);
+  }
+  Result<std::unique_ptr<LogStore>> store = OpenRocksStore(dir.path().string());
+  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE((*store)->Append(Measurement(0)).ok());
 }
 
 }  // namespace
