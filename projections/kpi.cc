@@ -172,22 +172,17 @@ KpiReport KpiProjection::Compute(const KpiQuery& q) const {
     }
     if (q.region && *q.region != p.region) continue;
 
-    // The group a programme's diagnostics fall in, when they fall in one.
-    KpiFigures* diagnostics_group = nullptr;
-    if (q.group_by == KpiGrouping::kProgramme || q.group_by == KpiGrouping::kRegion) {
-      const std::string& key = q.group_by == KpiGrouping::kProgramme ? p.id : p.region;
-      for (const Diagnostic& d : p.diagnostics) {
-        if (d.recorded > at) break;
-        if (!in_window(d.performed_on)) continue;
-        if (!diagnostics_group) diagnostics_group = &report.groups[key];
-        ++diagnostics_group->diagnostics;
-      }
-    }
+    // Diagnostics count in the totals, and in year, programme and region
+    // groups; a group appears with its first diagnostic.
+    const bool by_owner =
+        q.group_by == KpiGrouping::kProgramme || q.group_by == KpiGrouping::kRegion;
+    const std::string& owner = q.group_by == KpiGrouping::kProgramme ? p.id : p.region;
     for (const Diagnostic& d : p.diagnostics) {
       if (d.recorded > at) break;
       if (!in_window(d.performed_on)) continue;
       ++totals.diagnostics;
       if (by_year) ++report.groups[YearKey(d.performed_on.Year())].diagnostics;
+      if (by_owner) ++report.groups[owner].diagnostics;
     }
     for (const Company& c : p.companies) {
       if (c.enrolled <= at && c.withdrawn > at) ++totals.companies_enrolled;
