@@ -6,6 +6,7 @@
 
 #include "domain/synergy.h"
 #include "projections/read_models.h"
+#include "projections/snapshot_fields.h"
 
 namespace synergy {
 namespace {
@@ -42,16 +43,6 @@ const T& AsOf(const std::vector<T>& items, std::uint64_t position) {
   auto it = std::upper_bound(items.begin(), items.end(), position,
                              [](std::uint64_t p, const T& item) { return p < item.since; });
   return *(it - 1);
-}
-
-void SaveQuantities(SnapshotWriter& out, const Quantities& q) {
-  for (const QuantityField& f : kQuantityFields) out.F64(q.*f.member);
-}
-
-Quantities LoadQuantities(SnapshotReader& in) {
-  Quantities q;
-  for (const QuantityField& f : kQuantityFields) q.*f.member = in.F64();
-  return q;
 }
 
 }  // namespace
@@ -243,142 +234,52 @@ KpiReport KpiProjection::Compute(const KpiQuery& q) const {
 
 void KpiProjection::Save(SnapshotWriter& out) const {
   out.U32(kFormatVersion);
-  out.U64(recorded_at_.size());
-  for (std::int64_t t : recorded_at_) out.I64(t);
-  out.U64(programmes_.size());
-  for (const Programme& p : programmes_) {
-    out.Str(p.id);
-    out.Str(p.region);
-    out.U64(p.launched);
-    out.U64(p.companies.size());
-    for (const auto& [id, index] : p.company_index) {
-      out.Str(id);
-      out.U32(index);
-      out.U64(p.companies[index].enrolled);
-      out.U64(p.companies[index].withdrawn);
-    }
-    out.U64(p.diagnostics.size());
-    for (const Diagnostic& d : p.diagnostics) {
-      out.U64(d.recorded);
-      out.I32(d.performed_on.days);
-    }
-  }
-  out.U64(synergies_.size());
-  for (const auto& [id, index] : synergy_index_) {
-    const Synergy& s = synergies_[index];
-    out.Str(id);
-    out.U32(index);
-    out.U32(s.programme);
-    out.U8(static_cast<std::uint8_t>(s.kind));
-    out.U8(static_cast<std::uint8_t>(s.resource));
-    out.U64(s.companies.size());
-    for (std::uint32_t c : s.companies) out.U32(c);
-    out.U64(s.statuses.size());
-    for (const Status& st : s.statuses) {
-      out.U64(st.since);
-      out.U8(static_cast<std::uint8_t>(st.stage));
-      out.U8(st.go ? 1 : 0);
-      SaveQuantities(out, st.estimated);
-    }
-    out.U64(s.measurements.size());
-    for (const Measurement& m : s.measurements) {
-      out.Str(m.id);
-      out.I32(m.from.days);
-      out.I32(m.to.days);
-      out.U64(m.versions.size());
-      for (const Version& v : m.versions) {
-        out.U64(v.since);
-        SaveQuantities(out, v.values);
-      }
-    }
-  }
+  SaveArchive ar(out);
+  ar(recorded_at_, programmes_, programme_index_, synergies_, synergy_index_);
 }
 
 bool KpiProjection::Load(SnapshotReader& in) {
   KpiProjection loaded;
-  auto fail = [&] {
+  if (in.U32() == kFormatVersion) {
+    LoadArchive ar(in);
+    ar(loaded.recorded_at_, loaded.programmes_, loaded.programme_index_, loaded.synergies_,
+       loaded.synergy_index_);
+  } else {
+    in.Fail();
+  }
+  if (!in.ok() || !in.at_end() || !loaded.Consistent()) {
     *this = KpiProjection();
     return false;
-  };
-  if (in.U32() != kFormatVersion) return fail();
-  loaded.recorded_at_.resize(in.Count(8));
-  for (std::int64_t& t : loaded.recorded_at_) t = in.I64();
-  const std::uint64_t n_programmes = in.Count(8);
-  if (n_programmes > std::numeric_limits<std::uint32_t>::max()) return fail();
-  loaded.programmes_.resize(n_programmes);
-  for (std::uint32_t i = 0; i < loaded.programmes_.size() && in.ok(); ++i) {
-    Programme& p = loaded.programmes_[i];
-    p.id = in.Str();
-    p.region = in.Str();
-    p.launched = in.U64();
-    p.companies.resize(in.Count(8));
-    for (std::size_t c = 0; c < p.companies.size() && in.ok(); ++c) {
-      std::string id = in.Str();
-      std::uint32_t index = in.U32();
-      if (index >= p.companies.size()) return fail();
-      p.companies[index] = Company{.enrolled = in.U64(), .withdrawn = in.U64()};
-      p.company_index.emplace(std::move(id), index);
-    }
-    p.diagnostics.resize(in.Count(12));
-    for (Diagnostic& d : p.diagnostics) {
-      d.recorded = in.U64();
-      d.performed_on.days = in.I32();
-    }
-    loaded.programme_index_.emplace(p.id, i);
-  }
-  loaded.synergies_.resize(in.Count(8));
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> order;  // first position, index
-  for (std::size_t n = 0; n < loaded.synergies_.size() && in.ok(); ++n) {
-    std::string id = in.Str();
-    std::uint32_t index = in.U32();
-    if (index >= loaded.synergies_.size()) return fail();
-    Synergy& s = loaded.synergies_[index];
-    s.programme = in.U32();
-    const std::uint8_t kind = in.U8();
-    const std::uint8_t resource = in.U8();
-    if (s.programme >= loaded.programmes_.size() || kind > 1 || resource > 8) return fail();
-    s.kind = static_cast<SynergyKind>(kind);
-    s.resource = static_cast<Resource>(resource);
-    s.companies.resize(in.Count(4));
-    for (std::uint32_t& c : s.companies) {
-      c = in.U32();
-      if (c >= loaded.programmes_[s.programme].companies.size()) return fail();
-    }
-    s.statuses.resize(in.Count(8));
-    if (s.statuses.empty()) return fail();
-    for (Status& st : s.statuses) {
-      st.since = in.U64();
-      const std::uint8_t stage = in.U8();
-      if (stage > 4) return fail();
-      st.stage = static_cast<Stage>(stage);
-      st.go = in.U8() != 0;
-      st.estimated = LoadQuantities(in);
-    }
-    s.measurements.resize(in.Count(8));
-    for (Measurement& m : s.measurements) {
-      m.id = in.Str();
-      m.from.days = in.I32();
-      m.to.days = in.I32();
-      m.versions.resize(in.Count(8));
-      if (m.versions.empty()) return fail();
-      for (Version& v : m.versions) {
-        v.since = in.U64();
-        v.values = LoadQuantities(in);
-      }
-    }
-    order.emplace_back(s.statuses.front().since, index);
-    loaded.synergy_index_.emplace(std::move(id), index);
-  }
-  if (!in.ok() || !in.at_end()) return fail();
-  for (const Synergy& s : loaded.synergies_) {
-    if (s.statuses.empty()) return fail();  // an index given twice, another never
-  }
-  // Each programme lists its synergies in the order they were identified.
-  std::sort(order.begin(), order.end());
-  for (const auto& [since, index] : order) {
-    loaded.programmes_[loaded.synergies_[index].programme].synergies.push_back(index);
   }
   *this = std::move(loaded);
+  return true;
+}
+
+bool KpiProjection::Consistent() const {
+  auto within = [](const auto& index, std::size_t size) {
+    for (const auto& [key, i] : index) {
+      if (i >= size) return false;
+    }
+    return index.size() == size;
+  };
+  if (!within(programme_index_, programmes_.size()) || !within(synergy_index_, synergies_.size())) {
+    return false;
+  }
+  for (const Programme& p : programmes_) {
+    if (!within(p.company_index, p.companies.size())) return false;
+    for (std::uint32_t s : p.synergies) {
+      if (s >= synergies_.size()) return false;
+    }
+  }
+  for (const Synergy& s : synergies_) {
+    if (s.programme >= programmes_.size() || s.statuses.empty()) return false;
+    for (std::uint32_t c : s.companies) {
+      if (c >= programmes_[s.programme].companies.size()) return false;
+    }
+    for (const Measurement& m : s.measurements) {
+      if (m.versions.empty()) return false;
+    }
+  }
   return true;
 }
 

@@ -70,7 +70,7 @@ class KpiProjection {
  public:
   // Bumped whenever Save's layout or Apply's meaning changes: a checkpoint of
   // another version is ignored and the projection rebuilt from position 0.
-  static constexpr std::uint32_t kFormatVersion = 1;
+  static constexpr std::uint32_t kFormatVersion = 2;
 
   // Folds one event; events must come in position order, without gaps.
   void Apply(const RecordedEvent& event);
@@ -88,13 +88,16 @@ class KpiProjection {
  private:
   static constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 
+  // Each struct's Fields lists what its snapshot holds (snapshot.h).
   struct Company {
     std::uint64_t enrolled = 0;
     std::uint64_t withdrawn = kNever;
+    template <class Ar> friend void Fields(Ar& ar, Company& v) { ar(v.enrolled, v.withdrawn); }
   };
   struct Diagnostic {
     std::uint64_t recorded = 0;
     Date performed_on;
+    template <class Ar> friend void Fields(Ar& ar, Diagnostic& v) { ar(v.recorded, v.performed_on); }
   };
   struct Programme {
     std::string id;
@@ -104,6 +107,9 @@ class KpiProjection {
     std::vector<Company> companies;
     std::vector<Diagnostic> diagnostics;  // in position order
     std::vector<std::uint32_t> synergies;  // indices into synergies_, in position order
+    template <class Ar> friend void Fields(Ar& ar, Programme& v) {
+      ar(v.id, v.region, v.launched, v.company_index, v.companies, v.diagnostics, v.synergies);
+    }
   };
   // A synergy's stage and study from `since` on.
   struct Status {
@@ -111,16 +117,23 @@ class KpiProjection {
     Stage stage = Stage::kIdentified;
     bool go = false;
     Quantities estimated;
+    template <class Ar> friend void Fields(Ar& ar, Status& v) {
+      ar(v.since, v.stage, v.go, v.estimated);
+    }
   };
   struct Version {
     std::uint64_t since = 0;
     Quantities values;
+    template <class Ar> friend void Fields(Ar& ar, Version& v) { ar(v.since, v.values); }
   };
   struct Measurement {
     std::string id;
     Date from;
     Date to;
     std::vector<Version> versions;  // the original, then each correction
+    template <class Ar> friend void Fields(Ar& ar, Measurement& v) {
+      ar(v.id, v.from, v.to, v.versions);
+    }
   };
   struct Synergy {
     std::uint32_t programme = 0;  // index into programmes_
@@ -129,9 +142,14 @@ class KpiProjection {
     std::vector<std::uint32_t> companies;  // indices into the programme's companies
     std::vector<Status> statuses;          // in position order; the first is identification
     std::vector<Measurement> measurements;
+    template <class Ar> friend void Fields(Ar& ar, Synergy& v) {
+      ar(v.programme, v.kind, v.resource, v.companies, v.statuses, v.measurements);
+    }
   };
 
   void ApplyToSynergy(Synergy& s, std::uint64_t position, const Event& event);
+  // Whether every index a loaded snapshot holds points where it may.
+  bool Consistent() const;
 
   std::vector<Programme> programmes_;
   std::map<std::string, std::uint32_t, std::less<>> programme_index_;

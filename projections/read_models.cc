@@ -1,6 +1,7 @@
 #include "projections/read_models.h"
 
 #include "projections/snapshot.h"
+#include "projections/snapshot_fields.h"
 
 namespace synergy {
 
@@ -8,18 +9,6 @@ namespace synergy {
 // The codec (infra/codec.cc) keeps the log's own encoding of events; these
 // lists are the checkpoints' and may change with kFormatVersion.
 
-constexpr std::uint8_t EnumCount(SynergyKind) { return 2; }
-constexpr std::uint8_t EnumCount(Resource) { return 9; }
-constexpr std::uint8_t EnumCount(ParticipantRole) { return 3; }
-constexpr std::uint8_t EnumCount(Decision) { return 2; }
-constexpr std::uint8_t EnumCount(ReasonCode) { return 7; }
-constexpr std::uint8_t EnumCount(MeasurementMethod) { return 4; }
-constexpr std::uint8_t EnumCount(Stage) { return 5; }
-
-template <class Ar> void Fields(Ar& ar, Date& v) { ar(v.days); }
-template <class Ar> void Fields(Ar& ar, Quantities& v) {
-  ar(v.savings_eur, v.tonnes_recovered, v.co2e_avoided_t, v.water_m3, v.energy_mwh, v.jobs);
-}
 template <class Ar> void Fields(Ar& ar, ProgrammeLaunched& v) {
   ar(v.id, v.name, v.region, v.department, v.zone, v.facilitator_org, v.started_on);
 }

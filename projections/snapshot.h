@@ -98,6 +98,7 @@ class SaveArchive {
  private:
   void Put(std::uint64_t v) { out_.U64(v); }
   void Put(std::int64_t v) { out_.I64(v); }
+  void Put(std::uint32_t v) { out_.U32(v); }
   void Put(std::int32_t v) { out_.I32(v); }
   void Put(bool v) { out_.U8(v ? 1 : 0); }
   void Put(double v) { out_.F64(v); }
@@ -145,6 +146,7 @@ class LoadArchive {
  private:
   void Get(std::uint64_t& v) { v = in_.U64(); }
   void Get(std::int64_t& v) { v = in_.I64(); }
+  void Get(std::uint32_t& v) { v = in_.U32(); }
   void Get(std::int32_t& v) { v = in_.I32(); }
   void Get(bool& v) {
     std::uint8_t raw = in_.U8();
