@@ -433,10 +433,7 @@ int Restore(int argc, char** argv) {
     std::fprintf(stderr, "synergyd restore: no backup in %s\n", from.c_str());
     return 1;
   }
-  std::filesystem::create_directories(std::filesystem::path(dir).parent_path().empty()
-                                          ? std::filesystem::path(".")
-                                          : std::filesystem::path(dir).parent_path(),
-                                      ec);
+  std::filesystem::create_directories(std::filesystem::absolute(dir).parent_path(), ec);
   std::filesystem::copy(from, dir, std::filesystem::copy_options::recursive, ec);
   if (ec) {
     std::fprintf(stderr, "synergyd restore: copy: %s\n", ec.message().c_str());
