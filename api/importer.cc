@@ -15,22 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-// The one token the import speaks with: an admin named "import", held in
-// memory only, so the import leaves no token behind.
-class ImportTokens final : public TokenStore {
- public:
-  explicit ImportTokens(const std::string& secret) : hash_(Sha256(secret)) {}
-  Status Create(const Hash&, const TokenRecord&) override {
-    return MakeError(ErrorCode::kForbidden, "the import creates no tokens");
-  }
-  Result<std::vector<std::pair<Hash, TokenRecord>>> List() override {
-    return std::vector<std::pair<Hash, TokenRecord>>{{hash_, TokenRecord{"import", "admin", {}}}};
-  }
-
- private:
-  Hash hash_;
-};
-
 struct Line {
   std::filesystem::path file;
   std::size_t number = 0;
@@ -79,8 +63,13 @@ Result<ImportSummary> Import(LogStore& store, const std::filesystem::path& path,
     }
   }
 
+  // The one token the import speaks with: an admin named "import", held in
+  // memory only, so the import leaves no token behind.
   const std::string secret = NewTokenSecret();
-  ImportTokens tokens(secret);
+  MemoryTokenStore tokens;
+  if (Status s = tokens.Create(Sha256(secret), TokenRecord{"import", "admin", {}}); !s.ok()) {
+    return s.error();
+  }
   Service service(store, tokens, [](std::function<void()> task) { task(); }, SystemNow, checkpoints);
   if (Status s = service.Start(); !s.ok()) return s.error();
   service.WaitUntilReady();

@@ -3,6 +3,7 @@
 #ifndef SYNERGY_INFRA_TOKEN_STORE_H_
 #define SYNERGY_INFRA_TOKEN_STORE_H_
 
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,31 @@ class TokenStore {
   virtual Status Create(const Hash& secret_hash, const TokenRecord& record) = 0;
   // Every token, by the hash of its secret.
   virtual Result<std::vector<std::pair<Hash, TokenRecord>>> List() = 0;
+};
+
+// Tokens held in memory only: for the import (whose one token must not
+// outlive it), tests and fuzzing. Create refuses a taken name, as the
+// RocksDB store does.
+class MemoryTokenStore final : public TokenStore {
+ public:
+  Status Create(const Hash& secret_hash, const TokenRecord& record) override {
+    std::lock_guard lock(mu_);
+    for (const auto& [hash, existing] : tokens_) {
+      if (existing.name == record.name) {
+        return MakeError(ErrorCode::kDuplicate, "a token named '" + record.name + "' exists", "name");
+      }
+    }
+    tokens_.emplace_back(secret_hash, record);
+    return OkStatus();
+  }
+  Result<std::vector<std::pair<Hash, TokenRecord>>> List() override {
+    std::lock_guard lock(mu_);
+    return tokens_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<Hash, TokenRecord>> tokens_;  // guarded by mu_
 };
 
 // A new secret: 32 random bytes from the system's CSPRNG, hex-encoded with

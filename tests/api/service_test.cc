@@ -16,21 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-class MemoryTokens final : public TokenStore {
- public:
-  Status Create(const Hash& hash, const TokenRecord& record) override {
-    for (const auto& [h, r] : tokens_) {
-      if (r.name == record.name) return MakeError(ErrorCode::kDuplicate, "taken", "name");
-    }
-    tokens_.emplace_back(hash, record);
-    return OkStatus();
-  }
-  Result<std::vector<std::pair<Hash, TokenRecord>>> List() override { return tokens_; }
-
- private:
-  std::vector<std::pair<Hash, TokenRecord>> tokens_;
-};
-
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,7 +38,7 @@ class ServiceTest : public ::testing::Test {
   static std::string Type(const HttpResponse& r) { return json::parse(r.body)["type"]; }
 
   std::unique_ptr<LogStore> store_ = NewMemoryStore();
-  MemoryTokens tokens_;
+  MemoryTokenStore tokens_;
   std::unique_ptr<Service> service_;
 };
 
@@ -119,7 +104,7 @@ TEST(ServiceUnavailable, StorageRefusingWritesIs503WithRetryAfterAndNothingWritt
   auto backend = std::make_unique<FlakyBackend>();
   FlakyBackend* flaky = backend.get();
   std::unique_ptr<LogStore> store = std::move(LogStore::Open(std::move(backend)).value());
-  MemoryTokens tokens;
+  MemoryTokenStore tokens;
   ASSERT_TRUE(tokens.Create(Sha256("s"), {"admin", "admin", {}}).ok());
   Service service(*store, tokens, [](std::function<void()> f) { f(); });
   ASSERT_TRUE(service.Start().ok());

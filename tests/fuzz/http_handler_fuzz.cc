@@ -18,20 +18,12 @@ namespace {
 
 using namespace synergy;
 
-class OneToken final : public TokenStore {
- public:
-  Status Create(const Hash&, const TokenRecord&) override { return OkStatus(); }
-  Result<std::vector<std::pair<Hash, TokenRecord>>> List() override {
-    return std::vector<std::pair<Hash, TokenRecord>>{
-        {Sha256("fuzz-admin"), TokenRecord{"fuzz", "admin", {}}},
-        {Sha256("fuzz-funder"), TokenRecord{"funder", "funder", {"ziri"}}}};
-  }
-};
-
 api::Service& TheService() {
   static std::unique_ptr<LogStore> store = NewMemoryStore();
-  static OneToken tokens;
+  static MemoryTokenStore tokens;
   static api::Service* service = [] {
+    (void)tokens.Create(Sha256("fuzz-admin"), TokenRecord{"fuzz", "admin", {}});
+    (void)tokens.Create(Sha256("fuzz-funder"), TokenRecord{"funder", "funder", {"ziri"}});
     auto* s = new api::Service(*store, tokens, [](std::function<void()> f) { f(); });
     (void)s->Start();
     s->WaitUntilReady();
