@@ -104,10 +104,10 @@ int Failed(const Error& error, int status) {
   return status;
 }
 
-Result<RocksDatabase> OpenData(const std::string& dir) {
+Result<RocksDatabase> OpenData(const std::string& dir, const RocksOptions& options = {}) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  return OpenRocksDatabase(dir);
+  return OpenRocksDatabase(dir, SystemNow, options);
 }
 
 // The last position whose chain was verified and its hash, kept beside the
@@ -131,33 +131,39 @@ void RecordVerified(CheckpointStore& store, const LogHead& head) {
 
 int Serve(int argc, char** argv) {
   Command c{"usage: synergyd serve [--data-dir DIR] [--port PORT] [--bind ADDR] [--threads N]\n"
-            "                      [--allow-broken-chain]\n"
+            "                      [--reserve-mib MIB] [--allow-broken-chain]\n"
             "  --data-dir  the database directory (default ./var/data)\n"
             "  --port      the TCP port (default 8080; 0 picks a free one)\n"
             "  --bind      the address to listen on (default 127.0.0.1)\n"
             "  --threads   HTTP threads (default: one per core)\n"
+            "  --reserve-mib  writes are refused (503) while the data directory's disk\n"
+            "              has less free (default 64; 0: written until the disk is full)\n"
             "  --allow-broken-chain  serve even when the hash chain does not verify\n"
             "                        (/v1/audit/verify then reports where it breaks)\n"
             "Before serving, verifies the hash chain from the last verified position\n"
             "to the head and refuses to start on a broken one, naming the position.\n"
             "Prints 'listening on http://ADDR:PORT' once it accepts connections.\n"
             "SIGTERM or SIGINT stops it cleanly.\n",
-            {"data-dir", "port", "bind", "threads"}, {}, {"allow-broken-chain"}};
+            {"data-dir", "port", "bind", "threads", "reserve-mib"}, {}, {"allow-broken-chain"}};
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
   api::ServerOptions options;
+  RocksOptions store_options;
   options.bind = o->Get("bind", "127.0.0.1");
   try {
     int port = std::stoi(o->Get("port", "8080"));
     if (port < 0 || port > 65535) throw std::out_of_range("port");
     options.port = static_cast<std::uint16_t>(port);
     options.threads = std::stoi(o->Get("threads", "0"));
+    long long reserve = std::stoll(o->Get("reserve-mib", "64"));
+    if (reserve < 0 || reserve > (1ll << 40)) throw std::out_of_range("reserve");
+    store_options.free_space_reserve = static_cast<std::uint64_t>(reserve) << 20;
   } catch (const std::exception&) {
-    std::fprintf(stderr, "--port and --threads take numbers\n");
+    std::fprintf(stderr, "--port, --threads and --reserve-mib take numbers\n");
     return 2;
   }
   std::string dir = o->Get("data-dir", "./var/data");
-  Result<RocksDatabase> db = OpenData(dir);
+  Result<RocksDatabase> db = OpenData(dir, store_options);
   if (!db.ok()) return Failed(db.error(), 1);
   {
     auto [after, hash] = LastVerified(*db->checkpoints);

@@ -34,8 +34,15 @@ class LogBackend {
   virtual ~LogBackend() = default;
 
   // Persists all of `batch` durably (synced to disk where there is one), or
-  // nothing. After a failure nothing of the batch can be read back.
+  // nothing. After a failure nothing of the batch can be read back until
+  // Recover() succeeds; after it, the batch may turn out to be wholly there
+  // (a write whose sync failed may still have reached the disk), never in
+  // part.
   virtual Status Write(const CommitBatch& batch) = 0;
+  // Called after a failed Write, before the next: makes the backend
+  // writable again (a reopen), or fails, and is called again later. Every
+  // read afterwards shows what is durable.
+  virtual Status Recover() { return OkStatus(); }
 
   virtual Result<LogHead> ReadHead() = 0;
   // Every stream with its current version.

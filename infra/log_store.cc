@@ -20,25 +20,32 @@ struct LogStore::Pending {
   AppendCallback done;
 };
 
-Result<std::unique_ptr<LogStore>> LogStore::Open(std::unique_ptr<LogBackend> backend,
-                                                 Clock clock) {
-  Result<LogHead> head = backend->ReadHead();
+Result<LogStore::State> LogStore::LoadState(LogBackend& backend) {
+  State state;
+  Result<LogHead> head = backend.ReadHead();
   if (!head.ok()) return head.error();
-  Result<std::vector<std::pair<std::string, std::uint64_t>>> heads =
-      backend->ReadStreamHeads();
+  state.head = *head;
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> heads = backend.ReadStreamHeads();
   if (!heads.ok()) return heads.error();
-  Timestamp last_recorded_at;
+  for (auto& [stream, version] : *heads) state.stream_heads.emplace(std::move(stream), version);
   if (head->position > 0) {
-    Result<StoredEvent> last = backend->ReadAt(head->position);
+    Result<StoredEvent> last = backend.ReadAt(head->position);
     if (!last.ok()) return last.error();
     Result<Timestamp> at = DecodeRecordedAt(last->bytes);
     if (!at.ok()) return at.error();
-    last_recorded_at = *at;
+    state.last_recorded_at = *at;
   }
+  return state;
+}
+
+Result<std::unique_ptr<LogStore>> LogStore::Open(std::unique_ptr<LogBackend> backend,
+                                                 Clock clock) {
+  Result<State> state = LoadState(*backend);
+  if (!state.ok()) return state.error();
   std::unique_ptr<LogStore> store(new LogStore(std::move(backend), std::move(clock)));
-  store->head_ = *head;
-  store->last_recorded_at_ = last_recorded_at;
-  for (auto& [stream, version] : *heads) store->stream_heads_.emplace(std::move(stream), version);
+  store->head_ = state->head;
+  store->stream_heads_ = std::move(state->stream_heads);
+  store->last_recorded_at_ = state->last_recorded_at;
   store->writer_ = std::thread([s = store.get()] { s->RunWriter(); });
   return store;
 }
@@ -114,7 +121,36 @@ void LogStore::RunWriter() {
   }
 }
 
+Status LogStore::Recover() {
+  if (Status recovered = backend_->Recover(); !recovered.ok()) return recovered;
+  Result<State> state = LoadState(*backend_);
+  if (!state.ok()) return state.error();
+  std::vector<RecordedEvent> found;  // a failed batch that reached the disk
+  if (state->head.position > head_.position) {
+    Result<std::vector<RecordedEvent>> events =
+        ReadLog(head_.position, static_cast<std::size_t>(state->head.position - head_.position));
+    if (!events.ok()) return events.error();
+    found = std::move(*events);
+  }
+  {
+    std::unique_lock lock(state_mu_);
+    head_ = state->head;
+    stream_heads_ = std::move(state->stream_heads);
+    last_recorded_at_ = state->last_recorded_at;
+  }
+  must_recover_ = false;
+  std::lock_guard lock(observer_mu_);
+  if (observer_ && !found.empty()) observer_(found);
+  return OkStatus();
+}
+
 void LogStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
+  if (must_recover_) {
+    if (Status recovered = Recover(); !recovered.ok()) {
+      for (auto& pending : group) pending->done(recovered.error());
+      return;
+    }
+  }
   std::vector<std::optional<Result<AppendOutcome>>> results(group.size());
   CommitBatch batch;
   HeadMap batch_heads;                               // streams this batch moves
@@ -201,8 +237,9 @@ void LogStore::CommitGroup(std::vector<std::unique_ptr<Pending>>& group) {
       std::lock_guard lock(observer_mu_);
       if (observer_) observer_(Committed(group, results, batch));
     } else {
-      // Nothing of the batch exists: every outcome of this group, replays of
-      // its own records included, is void.
+      // Nothing of the batch can be read until the backend recovers: every
+      // outcome of this group, replays of its own records included, is void.
+      must_recover_ = true;
       for (auto& result : results) {
         if (result->ok()) result = written.error();
       }

@@ -5,7 +5,10 @@
 // expected versions in arrival order, assigns positions, recorded_at and
 // chained hashes, hands the backend one batch (one fsync), then completes
 // all of them. A refused append writes nothing and does not affect the
-// others of its group; a failed write fails the whole group.
+// others of its group; a failed write fails the whole group, and the next
+// group first has the backend recover (a reopen), reloading the head from
+// what is durable: a failed batch that reached the disk after all is then
+// passed to the commit observer like any other.
 #ifndef SYNERGY_INFRA_LOG_STORE_H_
 #define SYNERGY_INFRA_LOG_STORE_H_
 
@@ -79,8 +82,18 @@ class LogStore final : public EventStore {
   };
   using HeadMap = std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>>;
 
+  // What the writer needs to know of the durable log.
+  struct State {
+    LogHead head;
+    HeadMap stream_heads;
+    Timestamp last_recorded_at;
+  };
+  static Result<State> LoadState(LogBackend& backend);
+
   LogStore(std::unique_ptr<LogBackend> backend, Clock clock);
   void RunWriter();
+  // After a failed write: recovers the backend and reloads the state.
+  Status Recover();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group);
   // The events a successful group wrote, in position order; moves them out
   // of the group's requests, which are done with.
@@ -104,6 +117,7 @@ class LogStore final : public EventStore {
   HeadMap stream_heads_;
   LogHead head_;
   Timestamp last_recorded_at_;
+  bool must_recover_ = false;  // the writer thread's own
 
   std::thread writer_;  // last: starts after everything above exists
 };

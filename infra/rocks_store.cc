@@ -1,15 +1,20 @@
 #include "infra/rocks_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/file_system.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <sys/statvfs.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
 #include <mutex>
 #include <optional>
-#include <cstring>
+#include <shared_mutex>
 #include <vector>
 
 #include "infra/big_endian.h"
@@ -36,89 +41,218 @@ rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 constexpr std::string_view kHeadKey = "head";
 constexpr std::size_t kHashSize = std::tuple_size_v<Hash>;
 
-// The open database, shared by the log and the tokens; closed with the last.
+// The database, shared by the log, the tokens and the checkpoints; closed
+// with the last of them. Every write goes through Write(): the first failed
+// write marks the handle failed, and no write reaches RocksDB through it
+// again (Debian's RocksDB 7.8.3 asserts on a synced write after a failed
+// one). Reopen() closes it and opens it anew once the disk takes writes.
 class Database {
  public:
-  Database(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : db_(db), handles_(std::move(handles)) {}
-  ~Database() {
-    for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
-    db_->Close();
-    delete db_;
+  static Result<std::shared_ptr<Database>> Open(std::string dir, const RocksOptions& options) {
+    std::shared_ptr<Database> d(new Database(std::move(dir), options));
+    rocksdb::Status s = d->OpenLocked();
+    if (!s.ok()) return Unavailable("open " + d->dir_, s);
+    return d;
   }
+  ~Database() { CloseLocked(); }
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  rocksdb::DB* db() const { return db_; }
-  rocksdb::ColumnFamilyHandle* Family(std::string_view name) const {
-    for (std::size_t i = 0; i < kColumnFamilies.size(); ++i) {
-      if (kColumnFamilies[i] == name) return handles_[i + 1];  // [0] is "default"
-    }
-    return nullptr;
-  }
-
- private:
-  rocksdb::DB* db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-};
-
-class RocksBackend final : public LogBackend {
- public:
-  RocksBackend(std::shared_ptr<Database> database, std::string dir, std::uint64_t reserve)
-      : database_(std::move(database)), db_(database_->db()), dir_(std::move(dir)),
-        reserve_(reserve) {
-    sync_.sync = true;
-  }
-
-  Status Write(const CommitBatch& batch) override {
-    if (write_failed_.load()) {
+  // Holds the database open (a reopen waits for it to be released). When
+  // !ok() the database is closed: a reopen failed.
+  class Use {
+   public:
+    explicit Use(Database& d) : lock_(d.mu_), d_(d) {}
+    bool ok() const { return d_.db_ != nullptr; }
+    Error Closed() const {
       return MakeError(ErrorCode::kUnavailable,
-                       "an earlier write failed; the store must be reopened");
+                       "the store is closed after a failed write; it is reopened at the next write");
     }
-    // Refused before RocksDB is asked, so the handle stays writable: a full
-    // disk is met here rather than as a failed write-ahead-log write.
-    struct statvfs fs {};
-    if (reserve_ > 0 && ::statvfs(dir_.c_str(), &fs) == 0 &&
-        static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < reserve_) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "the disk is nearly full: " +
-                           std::to_string(static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >> 20) +
-                           " MiB free, " + std::to_string(reserve_ >> 20) + " MiB kept in reserve");
+    rocksdb::DB* db() const { return d_.db_; }
+    rocksdb::ColumnFamilyHandle* Family(std::string_view name) const {
+      for (std::size_t i = 0; i < kColumnFamilies.size(); ++i) {
+        if (kColumnFamilies[i] == name) return d_.handles_[i + 1];  // [0] is "default"
+      }
+      return nullptr;
     }
-    rocksdb::WriteBatch wb;
-    std::string value;
-    for (const CommittedEvent& e : batch.events) {
-      value.assign(reinterpret_cast<const char*>(e.stored.hash.data()), kHashSize);
-      value.append(e.stored.bytes);
-      std::string position_key = PositionKey(e.stored.position);
-      wb.Put(Family(kEventsFamily), position_key, value);
-      wb.Put(Family(kStreamsFamily), StreamKey(e.stream, e.version), position_key);
-    }
-    for (const auto& [stream, version] : batch.stream_heads) {
-      std::string v;
-      PutBigEndian(v, version);
-      wb.Put(Family(kHeadsFamily), stream, v);
-    }
-    for (const auto& [key, record] : batch.idempotency) {
-      wb.Put(Family(kIdempotencyFamily), key, EncodeIdempotency(record));
-    }
-    std::string head;
-    PutBigEndian(head, kStoreFormatVersion, 4);
-    PutBigEndian(head, batch.head.position);
-    head.append(reinterpret_cast<const char*>(batch.head.hash.data()), kHashSize);
-    wb.Put(Family(kMetaFamily), ToSlice(kHeadKey), head);
 
-    rocksdb::Status s = db_->Write(sync_, &wb);
+   private:
+    std::shared_lock<std::shared_mutex> lock_;
+    Database& d_;
+  };
+
+  // Writes the batch `build` fills (then flushes the family `flush`, when
+  // given), unless the handle has seen a failed write or the disk is within
+  // the free-space reserve.
+  using BatchBuilder = std::function<void(const Use&, rocksdb::WriteBatch&)>;
+  Status Write(const rocksdb::WriteOptions& options, const BatchBuilder& build,
+               std::string_view flush = {}) {
+    Use use(*this);
+    if (!use.ok()) return use.Closed();
+    if (failed_.load()) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "an earlier write failed; the store is reopened at the next write");
+    }
+    if (Status room = CheckReserve(); !room.ok()) return room;
+    rocksdb::WriteBatch batch;
+    build(use, batch);
+    rocksdb::Status s = use.db()->Write(options, &batch);
+    if (s.ok() && !flush.empty()) s = use.db()->Flush(rocksdb::FlushOptions(), use.Family(flush));
     if (!s.ok()) {
-      write_failed_.store(true);
-      return Unavailable("write", s);
+      failed_.store(true);
+      return MakeError(ErrorCode::kUnavailable,
+                       "the write failed (" + s.ToString() +
+                           "); whether it reached the disk is known once the store is reopened, "
+                           "so retry with the same Idempotency-Key");
     }
     return OkStatus();
   }
 
+  bool failed() const { return failed_.load(); }
+
+  // After a failed write: checks that the disk takes a synced write and a
+  // rename again (a probe file beside the database; while it fails, the old
+  // handle stays open for reads), then closes the database and opens it
+  // anew. At most one attempt per reopen_interval. OK at once when no write
+  // failed (another user of the database reopened it already).
+  Status Reopen() {
+    std::lock_guard attempt(reopen_mu_);
+    if (!failed_.load()) return OkStatus();
+    auto now = std::chrono::steady_clock::now();
+    if (last_attempt_ && now - *last_attempt_ < options_.reopen_interval) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "an earlier write failed; the store is being reopened");
+    }
+    last_attempt_ = now;
+    // Probed while readers still use the old handle.
+    if (rocksdb::IOStatus probe = Probe(); !probe.ok()) {
+      return Unavailable("the disk still refuses writes", probe);
+    }
+    std::unique_lock lock(mu_);
+    CloseLocked();
+    if (rocksdb::Status s = OpenLocked(); !s.ok()) return Unavailable("reopen " + dir_, s);
+    failed_.store(false);
+    last_attempt_.reset();
+    return OkStatus();
+  }
+
+ private:
+  Database(std::string dir, const RocksOptions& options) : dir_(std::move(dir)), options_(options) {}
+
+  // RocksDB resumes by itself after some errors (a full disk once space
+  // returns, retryable I/O errors): a resume syncs the write-ahead log that
+  // failed, which Debian's 7.8.3 turns into an abort. Only Reopen() recovers.
+  class NoAutomaticRecovery final : public rocksdb::EventListener {
+   public:
+    void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status bg_error,
+                              bool* auto_recovery) override {
+      bg_error.PermitUncheckedError();
+      *auto_recovery = false;
+    }
+  };
+
+  rocksdb::Status OpenLocked() {
+    rocksdb::Options options;
+    if (options_.env) options.env = options_.env;
+    options.listeners.push_back(std::make_shared<NoAutomaticRecovery>());
+    options.max_bgerror_resume_count = 0;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    options.IncreaseParallelism(2);
+    return rocksdb::DB::Open(options, dir_, ColumnFamilyDescriptors(), &handles_, &db_);
+  }
+
+  void CloseLocked() {
+    if (!db_) return;
+    for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    handles_.clear();
+    db_->Close();
+    delete db_;
+    db_ = nullptr;
+  }
+
+  // Refused before RocksDB is asked, so the handle stays writable: a full
+  // disk is met here rather than as a failed write-ahead-log write.
+  Status CheckReserve() const {
+    struct statvfs fs {};
+    if (options_.free_space_reserve == 0 || ::statvfs(dir_.c_str(), &fs) != 0) return OkStatus();
+    std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (free >= options_.free_space_reserve) return OkStatus();
+    return MakeError(ErrorCode::kUnavailable,
+                     "the disk is nearly full: " + std::to_string(free >> 20) + " MiB free, " +
+                         std::to_string(options_.free_space_reserve >> 20) +
+                         " MiB kept in reserve");
+  }
+
+  // Writes, syncs, renames and removes a small file through the database's
+  // file system.
+  rocksdb::IOStatus Probe() const {
+    std::shared_ptr<rocksdb::FileSystem> fs =
+        options_.env ? options_.env->GetFileSystem() : rocksdb::FileSystem::Default();
+    const std::string temp = dir_ + "/REOPEN_PROBE.tmp", probe = dir_ + "/REOPEN_PROBE";
+    rocksdb::IOOptions io;
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    rocksdb::IOStatus s = fs->NewWritableFile(temp, rocksdb::FileOptions(), &file, nullptr);
+    if (s.ok()) s = file->Append(std::string(4096, '\0'), io, nullptr);
+    if (s.ok()) s = file->Sync(io, nullptr);
+    if (file) {
+      rocksdb::IOStatus closed = file->Close(io, nullptr);
+      if (s.ok()) s = closed;
+    }
+    if (s.ok()) s = fs->RenameFile(temp, probe, io, nullptr);
+    fs->DeleteFile(s.ok() ? probe : temp, io, nullptr).PermitUncheckedError();
+    return s;
+  }
+
+  const std::string dir_;
+  const RocksOptions options_;
+  std::shared_mutex mu_;  // shared by every use, unique to reopen
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::atomic<bool> failed_{false};  // set under a shared mu_, cleared under reopen_mu_ and mu_
+  std::mutex reopen_mu_;             // one reopen at a time
+  std::optional<std::chrono::steady_clock::time_point> last_attempt_;  // guarded by reopen_mu_
+};
+
+class RocksBackend final : public LogBackend {
+ public:
+  explicit RocksBackend(std::shared_ptr<Database> database) : database_(std::move(database)) {
+    sync_.sync = true;
+  }
+
+  Status Write(const CommitBatch& batch) override {
+    return database_->Write(sync_, [&batch](const Database::Use& use, rocksdb::WriteBatch& wb) {
+      std::string value;
+      for (const CommittedEvent& e : batch.events) {
+        value.assign(reinterpret_cast<const char*>(e.stored.hash.data()), kHashSize);
+        value.append(e.stored.bytes);
+        std::string position_key = PositionKey(e.stored.position);
+        wb.Put(use.Family(kEventsFamily), position_key, value);
+        wb.Put(use.Family(kStreamsFamily), StreamKey(e.stream, e.version), position_key);
+      }
+      for (const auto& [stream, version] : batch.stream_heads) {
+        std::string v;
+        PutBigEndian(v, version);
+        wb.Put(use.Family(kHeadsFamily), stream, v);
+      }
+      for (const auto& [key, record] : batch.idempotency) {
+        wb.Put(use.Family(kIdempotencyFamily), key, EncodeIdempotency(record));
+      }
+      std::string head;
+      PutBigEndian(head, kStoreFormatVersion, 4);
+      PutBigEndian(head, batch.head.position);
+      head.append(reinterpret_cast<const char*>(batch.head.hash.data()), kHashSize);
+      wb.Put(use.Family(kMetaFamily), ToSlice(kHeadKey), head);
+    });
+  }
+
+  Status Recover() override { return database_->Reopen(); }
+
   Result<LogHead> ReadHead() override {
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(kMetaFamily), ToSlice(kHeadKey), &value);
+    rocksdb::Status s = use.db()->Get(rocksdb::ReadOptions(), use.Family(kMetaFamily), ToSlice(kHeadKey), &value);
     if (s.IsNotFound()) return LogHead{};
     if (!s.ok()) return Unavailable("read head", s);
     if (value.size() != 4 + 8 + kHashSize) {
@@ -137,8 +271,10 @@ class RocksBackend final : public LogBackend {
   }
 
   Result<std::vector<std::pair<std::string, std::uint64_t>>> ReadStreamHeads() override {
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
     std::vector<std::pair<std::string, std::uint64_t>> out;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kHeadsFamily)));
+    std::unique_ptr<rocksdb::Iterator> it(use.db()->NewIterator(rocksdb::ReadOptions(), use.Family(kHeadsFamily)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       out.emplace_back(it->key().ToString(), GetBigEndian(View(it->value())));
     }
@@ -148,7 +284,9 @@ class RocksBackend final : public LogBackend {
 
   Status Scan(std::uint64_t after_position, std::size_t limit,
               const ScanVisitor& visit) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kEventsFamily)));
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
+    std::unique_ptr<rocksdb::Iterator> it(use.db()->NewIterator(rocksdb::ReadOptions(), use.Family(kEventsFamily)));
     Hash hash;
     for (it->Seek(PositionKey(after_position + 1)); it->Valid() && limit > 0; it->Next(), --limit) {
       std::string_view key = View(it->key()), value = View(it->value());
@@ -164,10 +302,12 @@ class RocksBackend final : public LogBackend {
 
   Result<std::vector<std::uint64_t>> StreamPositions(std::string_view stream,
                                                      std::uint64_t from_version) override {
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
     std::vector<std::uint64_t> out;
     std::string prefix(stream);
     prefix.push_back('\0');
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(kStreamsFamily)));
+    std::unique_ptr<rocksdb::Iterator> it(use.db()->NewIterator(rocksdb::ReadOptions(), use.Family(kStreamsFamily)));
     for (it->Seek(StreamKey(stream, from_version)); it->Valid(); it->Next()) {
       std::string_view key = View(it->key());
       if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) break;
@@ -178,9 +318,11 @@ class RocksBackend final : public LogBackend {
   }
 
   Result<StoredEvent> ReadAt(std::uint64_t position) override {
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
     std::string key = PositionKey(position);
     rocksdb::PinnableSlice value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(kEventsFamily), key, &value);
+    rocksdb::Status s = use.db()->Get(rocksdb::ReadOptions(), use.Family(kEventsFamily), key, &value);
     if (s.IsNotFound()) {
       return MakeError(ErrorCode::kNotFound, "no event at position " + std::to_string(position));
     }
@@ -189,8 +331,10 @@ class RocksBackend final : public LogBackend {
   }
 
   Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view key) override {
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Family(kIdempotencyFamily), ToSlice(key), &value);
+    rocksdb::Status s = use.db()->Get(rocksdb::ReadOptions(), use.Family(kIdempotencyFamily), ToSlice(key), &value);
     if (s.IsNotFound()) return std::optional<IdempotencyRecord>{};
     if (!s.ok()) return Unavailable("read idempotency record", s);
     Result<IdempotencyRecord> record = DecodeIdempotency(value);
@@ -199,10 +343,6 @@ class RocksBackend final : public LogBackend {
   }
 
  private:
-  rocksdb::ColumnFamilyHandle* Family(std::string_view name) const {
-    return database_->Family(name);
-  }
-
   static Result<StoredEvent> ToStored(std::string_view key, std::string_view value) {
     if (key.size() != 8 || value.size() < kHashSize) {
       return MakeError(ErrorCode::kUnavailable, "a stored event is damaged");
@@ -215,11 +355,7 @@ class RocksBackend final : public LogBackend {
   }
 
   std::shared_ptr<Database> database_;
-  rocksdb::DB* db_;
   rocksdb::WriteOptions sync_;
-  std::atomic<bool> write_failed_{false};
-  const std::string dir_;
-  const std::uint64_t reserve_;
 };
 
 // Tokens family: "h" + hash -> record, "n" + name -> hash.
@@ -230,28 +366,37 @@ class RocksTokenStore final : public TokenStore {
 
   Status Create(const Hash& secret_hash, const TokenRecord& record) override {
     std::lock_guard lock(mu_);  // the name check and the write as one step
-    rocksdb::ColumnFamilyHandle* family = database_->Family(kTokensFamily);
-    std::string hash(reinterpret_cast<const char*>(secret_hash.data()), kHashSize);
-    std::string existing;
-    rocksdb::Status s = database_->db()->Get(rocksdb::ReadOptions(), family, "n" + record.name, &existing);
-    if (s.ok()) {
-      return MakeError(ErrorCode::kDuplicate, "a token named '" + record.name + "' exists", "name");
+    // A token is rare and precious: it takes the reopen itself rather than
+    // wait for the log's next write.
+    if (database_->failed()) {
+      if (Status reopened = database_->Reopen(); !reopened.ok()) return reopened;
     }
-    if (!s.IsNotFound()) return Unavailable("read tokens", s);
-    rocksdb::WriteBatch wb;
-    wb.Put(family, "h" + hash, Encode(record));
-    wb.Put(family, "n" + record.name, hash);
+    {
+      Database::Use use(*database_);
+      if (!use.ok()) return use.Closed();
+      std::string existing;
+      rocksdb::Status s = use.db()->Get(rocksdb::ReadOptions(), use.Family(kTokensFamily),
+                                        "n" + record.name, &existing);
+      if (s.ok()) {
+        return MakeError(ErrorCode::kDuplicate, "a token named '" + record.name + "' exists", "name");
+      }
+      if (!s.IsNotFound()) return Unavailable("read tokens", s);
+    }
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    s = database_->db()->Write(sync, &wb);
-    if (!s.ok()) return Unavailable("write token", s);
-    return OkStatus();
+    return database_->Write(sync, [&](const Database::Use& use, rocksdb::WriteBatch& wb) {
+      std::string hash(reinterpret_cast<const char*>(secret_hash.data()), kHashSize);
+      wb.Put(use.Family(kTokensFamily), "h" + hash, Encode(record));
+      wb.Put(use.Family(kTokensFamily), "n" + record.name, hash);
+    });
   }
 
   Result<std::vector<std::pair<Hash, TokenRecord>>> List() override {
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
     std::vector<std::pair<Hash, TokenRecord>> out;
     std::unique_ptr<rocksdb::Iterator> it(
-        database_->db()->NewIterator(rocksdb::ReadOptions(), database_->Family(kTokensFamily)));
+        use.db()->NewIterator(rocksdb::ReadOptions(), use.Family(kTokensFamily)));
     for (it->Seek("h"); it->Valid() && it->key().starts_with("h"); it->Next()) {
       std::string_view key = View(it->key());
       std::optional<TokenRecord> record = Decode(View(it->value()));
@@ -308,19 +453,20 @@ class RocksCheckpointStore final : public CheckpointStore {
     // failed checkpoint never touches the log the events go through.
     rocksdb::WriteOptions no_wal;
     no_wal.disableWAL = true;
-    rocksdb::ColumnFamilyHandle* family = database_->Family(kCheckpointsFamily);
-    rocksdb::Status s = database_->db()->Put(no_wal, family,
-                                             rocksdb::Slice(name.data(), name.size()), value);
-    if (s.ok()) s = database_->db()->Flush(rocksdb::FlushOptions(), family);
-    if (!s.ok()) return Unavailable("write checkpoint", s);
-    return OkStatus();
+    return database_->Write(
+        no_wal,
+        [&](const Database::Use& use, rocksdb::WriteBatch& wb) {
+          wb.Put(use.Family(kCheckpointsFamily), rocksdb::Slice(name.data(), name.size()), value);
+        },
+        kCheckpointsFamily);
   }
 
   Result<std::optional<Checkpoint>> Get(std::string_view name) override {
+    Database::Use use(*database_);
+    if (!use.ok()) return use.Closed();
     std::string value;
-    rocksdb::Status s = database_->db()->Get(rocksdb::ReadOptions(),
-                                             database_->Family(kCheckpointsFamily),
-                                             rocksdb::Slice(name.data(), name.size()), &value);
+    rocksdb::Status s = use.db()->Get(rocksdb::ReadOptions(), use.Family(kCheckpointsFamily),
+                                      rocksdb::Slice(name.data(), name.size()), &value);
     if (s.IsNotFound() || (s.ok() && value.size() < 12)) return std::optional<Checkpoint>();
     if (!s.ok()) return Unavailable("read checkpoint", s);
     Checkpoint c;
@@ -352,29 +498,11 @@ std::string PositionKey(std::uint64_t position) {
   return key;
 }
 
-namespace {
-
-Result<std::shared_ptr<Database>> OpenDatabase(const std::string& dir, rocksdb::Env* env) {
-  rocksdb::Options options;
-  if (env) options.env = env;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
-  options.IncreaseParallelism(2);
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, dir, ColumnFamilyDescriptors(), &handles, &raw);
-  if (!s.ok()) return Unavailable("open " + dir, s);
-  return std::make_shared<Database>(raw, std::move(handles));
-}
-
-}  // namespace
-
 Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir,
                                                      const RocksOptions& options) {
-  Result<std::shared_ptr<Database>> database = OpenDatabase(dir, options.env);
+  Result<std::shared_ptr<Database>> database = Database::Open(dir, options);
   if (!database.ok()) return database.error();
-  std::unique_ptr<LogBackend> backend =
-      std::make_unique<RocksBackend>(std::move(*database), dir, options.free_space_reserve);
+  std::unique_ptr<LogBackend> backend = std::make_unique<RocksBackend>(std::move(*database));
   // A newer format is refused before anything else reads the data.
   if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
   return backend;
@@ -388,17 +516,18 @@ Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir, Clock c
 
 Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock,
                                         const RocksOptions& options) {
-  Result<std::shared_ptr<Database>> database = OpenDatabase(dir, options.env);
+  Result<std::shared_ptr<Database>> database = Database::Open(dir, options);
   if (!database.ok()) return database.error();
-  std::unique_ptr<LogBackend> backend =
-      std::make_unique<RocksBackend>(*database, dir, options.free_space_reserve);
+  std::shared_ptr<Database> shared = *database;
+  std::unique_ptr<LogBackend> backend = std::make_unique<RocksBackend>(shared);
   if (Result<LogHead> head = backend->ReadHead(); !head.ok()) return head.error();
   Result<std::unique_ptr<LogStore>> log = LogStore::Open(std::move(backend), std::move(clock));
   if (!log.ok()) return log.error();
-  std::shared_ptr<Database> shared = *database;
   auto backup = [shared](const std::string& dest) -> Status {
+    Database::Use use(*shared);
+    if (!use.ok()) return use.Closed();
     rocksdb::Checkpoint* raw = nullptr;
-    rocksdb::Status s = rocksdb::Checkpoint::Create(shared->db(), &raw);
+    rocksdb::Status s = rocksdb::Checkpoint::Create(use.db(), &raw);
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     // log_size_for_flush 0: memtables are flushed first, so the copy holds
     // every acknowledged batch in table files, hard-linked where it can.

@@ -10,6 +10,7 @@
 #define SYNERGY_INFRA_ROCKS_STORE_H_
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -51,8 +52,11 @@ std::string PositionKey(std::uint64_t position);
 
 // Opens (creating if missing) the database in `dir`. Fails with kUnavailable
 // when RocksDB cannot open it (another process holds it, I/O error) or when
-// it was written by a newer store format. After a failed write the backend
-// refuses every later write: the handle may not be written again.
+// it was written by a newer store format. After a failed write no write
+// goes through the same RocksDB handle again (the log, the tokens and the
+// checkpoints share it): writes are refused until the log's next write (or
+// a token's) reopens the database, once a probe file beside it can be
+// written, synced and renamed.
 struct RocksOptions {
   // Replaces RocksDB's default environment when set: the tests' fault
   // injection goes through it.
@@ -62,6 +66,8 @@ struct RocksOptions {
   // still has room to flush and compact, and a full disk is not met as a
   // failed write. 0 turns the check off.
   std::uint64_t free_space_reserve = 64ull << 20;
+  // The least time between two attempts to reopen after a failed write.
+  std::chrono::milliseconds reopen_interval{1000};
 };
 
 Result<std::unique_ptr<LogBackend>> OpenRocksBackend(const std::string& dir,

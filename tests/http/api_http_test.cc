@@ -724,6 +724,37 @@ TEST_F(ApiTest, AHeaderNeverFinishedIsClosedAfterTheHeaderTimeout) {
   EXPECT_TRUE(slow.ClosedWithin(13000));
 }
 
+TEST_F(ApiTest, AChunkedBodyNeverFinishedWritesNothingAndIsClosedAfterTheBodyTimeout) {
+  std::string pid = NewProgramme();
+  std::uint64_t head = HeadPosition();
+  Connection slow(server_->port());
+  ASSERT_TRUE(slow.SendRaw("POST /v1/programmes/" + pid + "/synergies HTTP/1.1\r\nHost: x\r\n"
+                           "Authorization: Bearer " + Admin() + "\r\n"
+                           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "400\r\n{\"id\": \"never\", \"title\": \""));
+  // Others are served meanwhile; the body timeout is 30 s.
+  EXPECT_EQ(Get("/v1/programmes", Admin()).status, 200);
+  EXPECT_FALSE(slow.ClosedWithin(1000));
+  EXPECT_TRUE(slow.ClosedWithin(33000));
+  EXPECT_EQ(HeadPosition(), head);
+  EXPECT_EQ(Get("/v1/synergies/never", Admin()).status, 404);
+}
+
+TEST_F(ApiTest, PathTraversalReachesNoFile) {
+  for (std::string target :
+       {"/../../../../etc/passwd", "/v1/openapi.json/../../../../etc/passwd",
+        "/v1/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/healthz/..%2f..%2f..%2fetc%2fpasswd",
+        "/v1/openapi.json%00.txt", "/v1/openapi.json/", "/metrics/../../proc/self/environ",
+        "//etc/passwd", "/v1/programmes/..%2f..%2fetc%2fpasswd"}) {
+    Connection c(server_->port());
+    Reply r = c.Request("GET", target, Auth(Admin()));
+    EXPECT_TRUE(r.status == 404 || r.status == 400) << target << " -> " << r.status;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << target;
+    EXPECT_EQ(r.body.find("PATH="), std::string::npos) << target;
+  }
+  EXPECT_EQ(Get("/healthz", Admin()).status, 200);
+}
+
 TEST_F(ApiTest, ConnectionsOverTheCapAreRefusedAndTheServerStaysUp) {
   std::vector<std::unique_ptr<Connection>> many;
   for (int i = 0; i < 1100; ++i) many.push_back(std::make_unique<Connection>(server_->port()));

@@ -56,6 +56,7 @@ class SharedBackend : public LogBackend {
  public:
   explicit SharedBackend(std::shared_ptr<LogBackend> b) : b_(std::move(b)) {}
   Status Write(const CommitBatch& batch) override { return b_->Write(batch); }
+  Status Recover() override { return b_->Recover(); }
   Result<LogHead> ReadHead() override { return b_->ReadHead(); }
   Result<std::vector<std::pair<std::string, std::uint64_t>>> ReadStreamHeads() override {
     return b_->ReadStreamHeads();
