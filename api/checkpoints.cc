@@ -1,5 +1,9 @@
 #include "api/checkpoints.h"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 namespace synergy::api {
 
 Checkpoint MakeCheckpoint(const ReadModels& models) {
@@ -9,8 +13,10 @@ Checkpoint MakeCheckpoint(const ReadModels& models) {
 Status LoadCheckpoint(ReadModels& models, CheckpointStore& store, std::uint64_t head_position,
                       std::string* why) {
   models = ReadModels();
+  const auto start = std::chrono::steady_clock::now();
   Result<std::optional<Checkpoint>> stored = store.Get(kReadModelsCheckpoint);
   if (!stored.ok()) return stored.error();
+  const auto read = std::chrono::steady_clock::now();
   why->clear();
   if (!*stored) {
     // a new log, or one never checkpointed: nothing to report
@@ -22,6 +28,12 @@ Status LoadCheckpoint(ReadModels& models, CheckpointStore& store, std::uint64_t 
   } else if (!models.Load((*stored)->state) || models.position() != (*stored)->position) {
     models = ReadModels();
     *why = "the checkpoint is damaged";
+  }
+  if (*stored && why->empty()) {
+    auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    spdlog::info("checkpoint at position {} loaded: {} MB, {} ms to read, {} ms to parse",
+                 models.position(), (*stored)->state.size() >> 20, ms(read - start),
+                 ms(std::chrono::steady_clock::now() - read));
   }
   return OkStatus();
 }

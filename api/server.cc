@@ -383,6 +383,7 @@ struct Server::Impl {
   // Stops the io_context as soon as no connection is left.
   void StopWhenDrained() {
     if (shared.connections.load() == 0) {
+      spdlog::info("every connection closed");
       ioc.stop();
       return;
     }
@@ -433,7 +434,12 @@ void Server::RunUntilSignalled() {
       }
     }
     grace.expires_after(std::chrono::seconds(10));
-    grace.async_wait([this](beast::error_code) { impl_->ioc.stop(); });
+    grace.async_wait([this](beast::error_code cancelled) {
+      if (cancelled) return;
+      spdlog::warn("{} connections still open after 10 s; stopping anyway",
+                   impl_->shared.connections.load());
+      impl_->ioc.stop();
+    });
     impl_->StopWhenDrained();
   });
   std::vector<std::thread> pool;

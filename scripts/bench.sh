@@ -10,9 +10,12 @@
 #   scripts/bench.sh kpi      a generated log of 1 M events (10,000 synergies,
 #                             50 programmes): rebuild, start-up from the
 #                             checkpoint, as_of KPI latency mid-log, and wrk
-#                             on /v1/kpis with and without group_by
+#                             on /v1/kpis with and without group_by, then
+#                             a graceful stop (SIGTERM) after one more write
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# synergyd as scripts/run.sh starts it (see there).
+export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 case "${1:-}" in
   append)
     scripts/deps.sh
@@ -112,6 +115,15 @@ case "${1:-}" in
     }
     run "GET /v1/kpis" /v1/kpis
     run "GET /v1/kpis?group_by=programme" "/v1/kpis?group_by=programme"
+    # One more event, so the stop writes a checkpoint of the whole models.
+    curl -sf -o /dev/null -H "$auth" -H 'Content-Type: application/json' "$url/v1/programmes" \
+      -d '{"id":"last","name":"L","region":"R","department":"01","facilitator_org":"F","started_on":"2019-01-01"}'
+    start=$(date +%s.%N)
+    kill -TERM "$pid"
+    wait "$pid"
+    pid=
+    echo "graceful stop (SIGTERM to exit, checkpoint included): $(echo "$(date +%s.%N) - $start" | bc) s"
+    grep -o 'checkpoint at position [0-9]*: .*' "$dir/out" | tail -1
     ;;
   *)
     echo "usage: scripts/bench.sh append|http|kpi" >&2

@@ -394,7 +394,7 @@ TEST_F(ApiTest, HttpLimits) {
   EXPECT_EQ(long_target.status, 414);
   EXPECT_EQ(long_target.Type(), "payload-too-large");
   Connection c2(server_->port());
-  Reply url_100k = c2.Request("GET", "/" + std::string(100 * 1024, 'a'), Auth(Admin()));
+  Reply url_100k = c2.Request("GET", std::string("/").append(100 * 1024, 'a'), Auth(Admin()));
   EXPECT_EQ(url_100k.status, 414);
   Connection c3(server_->port());
   Headers many;

@@ -48,7 +48,7 @@ TEST(Backup, OnlineWhileWritesGoOnThenRestoredAndVerified) {
     Connection c(server.port());
     for (int n = 0; !stop && n < 5000; ++n) {
       Reply r = c.Request("POST", "/v1/programmes/ziri/synergies", {{"Authorization", auth}},
-                          SynergyBody("s" + std::to_string(n)).dump());
+                          SynergyBody(std::string("s").append(std::to_string(n))).dump());
       if (r.status != 201) break;
       ++acked;
     }
@@ -87,7 +87,7 @@ TEST(Backup, OnlineWhileWritesGoOnThenRestoredAndVerified) {
   json list = c.Request("GET", "/v1/synergies?programme=ziri", {{"Authorization", "Bearer " + token2}}).Json();
   std::set<std::string> ids;
   for (const json& s : list["synergies"]) ids.insert(s["id"].get<std::string>());
-  for (int n = 0; n < acked_before; ++n) EXPECT_TRUE(ids.contains("s" + std::to_string(n))) << n;
+  for (int n = 0; n < acked_before; ++n) EXPECT_TRUE(ids.contains(std::string("s").append(std::to_string(n)))) << n;
   json verify = c.Request("GET", "/v1/audit/verify", {{"Authorization", "Bearer " + token2}}).Json();
   EXPECT_EQ(verify["ok"], true);
   EXPECT_EQ(verify["head_position"].get<std::size_t>(), 3 + ids.size());  // programme, 2 companies
