@@ -231,11 +231,17 @@ HttpResponse Problem(const Error& error, int status) {
   return r;
 }
 
-HttpResponse JsonResponse(int status, const json& body) {
+std::string RenderJson(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+HttpResponse JsonResponse(int status, const json& body) { return JsonResponse(status, RenderJson(body)); }
+
+HttpResponse JsonResponse(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.Set("Content-Type", "application/json");
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = std::move(body);
   return r;
 }
 

@@ -26,7 +26,11 @@ HttpResponse Problem(const Error& error);
 HttpResponse Problem(const Error& error, int status);
 int StatusOf(ErrorCode code);
 
+// The body's text as every reply renders it (invalid UTF-8 replaced).
+std::string RenderJson(const nlohmann::json& body);
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
+// A JSON reply whose body is already rendered.
+HttpResponse JsonResponse(int status, std::string body);
 
 }  // namespace synergy::api
 

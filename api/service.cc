@@ -1024,7 +1024,13 @@ HttpResponse Service::Read(const Route& route, const HttpRequest& request, const
         if (!history && !as_of) {
           std::string etag = Quoted(s->version);
           if (auto r = NotModified(request, etag)) return *r;
-          return WithETag(JsonResponse(200, RenderSynergy(*s)), etag);
+          std::string key = sid + '\0' + std::to_string(s->version);
+          std::shared_ptr<const std::string> body = synergy_bodies_.Find(key);
+          if (!body) {
+            body = std::make_shared<const std::string>(RenderJson(RenderSynergy(*s)));
+            synergy_bodies_.Put(key, body);
+          }
+          return WithETag(JsonResponse(200, std::string(*body)), etag);
         }
       }
       Result<std::vector<RecordedEvent>> events = store_.ReadStream(SynergyStream(sid), 1);
@@ -1141,18 +1147,12 @@ HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const
   // The rendered body is cached with the as_of it was rendered with; a JSON
   // reply for another instant only rewrites that fixed-width timestamp.
   const Timestamp echoed = as_of ? *as_of : clock_();
-  std::shared_ptr<const std::string> cached;
-  {
-    std::lock_guard cache_lock(kpi_cache_mu_);
-    if (auto it = kpi_cache_.find(key); it != kpi_cache_.end()) cached = it->second;
-  }
+  std::shared_ptr<const std::string> cached = kpi_bodies_.Find(key);
   if (!cached) {
     const KpiReport report = kpis.Compute(query);
     cached = std::make_shared<const std::string>(csv ? RenderKpiCsv(report, query.group_by)
                                                      : RenderKpiJson(report, query.group_by, echoed));
-    std::lock_guard cache_lock(kpi_cache_mu_);
-    if (kpi_cache_.size() >= 1024) kpi_cache_.clear();
-    kpi_cache_.emplace(key, cached);
+    kpi_bodies_.Put(key, cached);
   }
   lock.unlock();
 

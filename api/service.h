@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/body_cache.h"
 #include "api/http.h"
 #include "api/metrics.h"
 #include <nlohmann/json.hpp>
@@ -122,9 +123,11 @@ class Service {
   ReadModels models_;  // guarded by models_mu_
 
   // KPI bodies by the request they answer (log position included), so a
-  // query repeated while nothing is written is computed and rendered once.
-  std::mutex kpi_cache_mu_;
-  std::map<std::string, std::shared_ptr<const std::string>> kpi_cache_;  // guarded by kpi_cache_mu_
+  // query repeated while nothing is written is computed and rendered once;
+  // synergy bodies by id and version, so an unchanged synergy is rendered
+  // once.
+  BodyCache kpi_bodies_{64u << 20};
+  BodyCache synergy_bodies_{128u << 20};
 
   mutable std::shared_mutex tokens_mu_;
   std::map<std::string, TokenRecord> tokens_by_hash_;  // guarded by tokens_mu_

@@ -256,6 +256,11 @@ TEST_F(ApiTest, SynergyLifecycleHistoryAndAsOf) {
   EXPECT_EQ(corrected.Json()["id"], "m1");
   EXPECT_EQ(Post("/v1/synergies/" + sid + "/measurements/m9/correction",
                  {{"values", json::object()}, {"reason", "r"}}, Admin()).status, 404);
+  // Read (and so rendered and cached) before the abandonment; the read
+  // after it shows it.
+  Reply before_abandonment = Get("/v1/synergies/" + sid, Admin());
+  EXPECT_EQ(before_abandonment.Json()["stage"], "measured");
+  EXPECT_EQ(before_abandonment.Header("etag"), "\"7\"");
   Reply abandoned = Post("/v1/synergies/" + sid + "/abandonment",
                          {{"occurred_on", "2020-01-01"}, {"reason_code", "partner_left"}}, Admin());
   EXPECT_EQ(abandoned.Json()["stage"], "abandoned");
