@@ -14,8 +14,6 @@
 #                             a graceful stop (SIGTERM) after one more write
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# synergyd as scripts/run.sh starts it (see there).
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 case "${1:-}" in
   append)
     scripts/deps.sh

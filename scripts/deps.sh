@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   libboost-dev librocksdb-dev libcereal-dev libspdlog-dev nlohmann-json3-dev
-  libssl-dev libgtest-dev libgmock-dev libbenchmark-dev wrk curl jq
+  libssl-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev wrk curl jq
 )
 missing=()
 for p in "${packages[@]}"; do

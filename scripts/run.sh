@@ -27,8 +27,4 @@ if [[ ! -s var/admin.token ]]; then
 fi
 port=${PORT:-8080}
 echo "Synergy Ledger on http://127.0.0.1:$port (try: curl -H \"Authorization: Bearer \$(cat var/admin.token)\" localhost:$port/v1/programmes)"
-# Checkpoints and the read models are large allocations: with transparent
-# huge pages for malloc (glibc 2.35+), loading a 150 MB checkpoint takes a
-# third of the time it takes with 4 KiB page faults (BENCHMARKS.md).
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 exec "$synergyd" serve --data-dir "$data" --port "$port" --bind 127.0.0.1
