@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/env.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -10,6 +11,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -151,9 +154,25 @@ class Database {
     }
   };
 
+  // RocksDB's diagnostics, warnings and worse, go to stderr instead of a
+  // LOG file in the data directory: on a full disk that file is appended to
+  // again after a failed append, and Debian's 7.8.3 aborts on it (a flush
+  // logging its progress did, in scripts/disk-full-test.sh).
+  class StderrLogger final : public rocksdb::Logger {
+   public:
+    StderrLogger() : Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+    using rocksdb::Logger::Logv;
+    void Logv(const char* format, va_list ap) override {
+      char line[1024];
+      std::vsnprintf(line, sizeof line, format, ap);
+      std::fprintf(stderr, "rocksdb: %s\n", line);
+    }
+  };
+
   rocksdb::Status OpenLocked() {
     rocksdb::Options options;
     if (options_.env) options.env = options_.env;
+    options.info_log = std::make_shared<StderrLogger>();
     options.listeners.push_back(std::make_shared<NoAutomaticRecovery>());
     options.max_bgerror_resume_count = 0;
     options.create_if_missing = true;

@@ -97,7 +97,6 @@ case "${1:-}" in
     url=$(sed -n 's/^listening on //p' "$dir/out")
     until curl -sf "$url/readyz" >/dev/null; do sleep 0.01; done
     echo "start-up from the checkpoint to /readyz 200: $(echo "$(date +%s.%N) - $start" | bc) s"
-    grep -o 'checkpoint at position [0-9]* loaded: .*' "$dir/out"
     auth="Authorization: Bearer $token"
     printf 'first GET /v1/kpis (computed at the head): %s s\n' \
       "$(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" "$url/v1/kpis")"
@@ -127,6 +126,8 @@ case "${1:-}" in
     wait "$pid"
     pid=
     echo "graceful stop (SIGTERM to exit, checkpoint included): $(echo "$(date +%s.%N) - $start" | bc) s"
+    # The log is flushed every second: read once synergyd is gone.
+    grep -o 'checkpoint at position [0-9]* loaded: .*' "$dir/out"
     grep -o 'checkpoint at position [0-9]*: .*' "$dir/out" | tail -1
     ;;
   *)

@@ -32,7 +32,8 @@ TEST(ChainAtStartUp, ABrokenChainStopsServeUnlessAllowed) {
     Connection c(server.port());
     json programme = {{"id", "ziri"}, {"name", "ZIRI"}, {"region", "Nouvelle-Aquitaine"},
                       {"department", "33"}, {"facilitator_org", "T"}, {"started_on", "2016-01-01"}};
-    ASSERT_EQ(c.Request("POST", "/v1/programmes", {{"Authorization", auth}}, programme.dump()).status, 201);
+    Reply created = c.Request("POST", "/v1/programmes", {{"Authorization", auth}}, programme.dump());
+    ASSERT_EQ(created.status, 201) << created.body;
     for (const char* id : {"acme", "bois", "cafe"}) {
       json company = {{"id", id}, {"name", id}};
       ASSERT_EQ(c.Request("POST", "/v1/programmes/ziri/companies", {{"Authorization", auth}},
@@ -53,7 +54,7 @@ TEST(ChainAtStartUp, ABrokenChainStopsServeUnlessAllowed) {
   server.Start({"--allow-broken-chain"});
   Connection c(server.port());
   Reply verify = c.Request("GET", "/v1/audit/verify", {{"Authorization", auth}});
-  ASSERT_EQ(verify.status, 200);
+  ASSERT_EQ(verify.status, 200) << verify.body;
   EXPECT_EQ(verify.Json()["ok"], false);
   EXPECT_EQ(verify.Json()["first_bad_position"], 2);
   EXPECT_EQ(server.Stop(), 0);

@@ -1,5 +1,6 @@
 // Starts a real synergyd on a free loopback port in a temporary data
-// directory, and stops it (SIGTERM, then waits) when destroyed.
+// directory, waits until it is ready (/readyz: its read models have caught
+// up with the log), and stops it (SIGTERM, then waits) when destroyed.
 #ifndef SYNERGY_TESTS_HTTP_SERVER_PROCESS_H_
 #define SYNERGY_TESTS_HTTP_SERVER_PROCESS_H_
 
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/http/http_client.h"
 #include "tests/infra/store_fixtures.h"
 
 namespace synergy::testing {
@@ -78,10 +80,21 @@ class ServerProcess {
       std::string l = line;
       if (l.starts_with("listening on http://127.0.0.1:")) {
         port_ = std::stoi(l.substr(std::string("listening on http://127.0.0.1:").size()));
+        WaitUntilReady();
         return;
       }
     }
     throw std::runtime_error("synergyd did not start");
+  }
+
+  // Commands are refused (503) until the read models have caught up.
+  void WaitUntilReady() {
+    for (int attempt = 0; attempt < 3000; ++attempt) {
+      Connection c(port_);
+      if (c.Request("GET", "/readyz").status == 200) return;
+      ::usleep(10'000);
+    }
+    throw std::runtime_error("synergyd did not become ready within 30 s");
   }
 
   // SIGTERM, then the exit status (0 for a clean stop).
