@@ -157,7 +157,8 @@ int Serve(int argc, char** argv) {
             "                        (/v1/audit/verify then reports where it breaks)\n"
             "Before serving, verifies the hash chain from the last verified position\n"
             "to the head and refuses to start on a broken one, naming the position.\n"
-            "Prints 'listening on http://ADDR:PORT' once it accepts connections.\n"
+            "Prints 'listening on http://ADDR:PORT' once it accepts connections;\n"
+            "commands get 503 until /readyz says the read models have caught up.\n"
             "SIGTERM or SIGINT stops it cleanly.\n",
             {"data-dir", "port", "bind", "threads", "reserve-mib"}, {}, {"allow-broken-chain"}};
   std::optional<Options> o = Parse(c, argc, argv, 2);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "infra/codec.h"
 #include "infra/hash_chain.h"
@@ -332,22 +336,80 @@ Result<std::vector<RecordedEvent>> LogStore::ReadLog(std::uint64_t after_positio
 }
 
 Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit) {
-  std::uint64_t head = Head().position;
+  const std::uint64_t head = Head().position;
   if (after_position >= head) return OkStatus();
-  RecordedEvent event;
-  std::optional<Error> failure;
-  Status scanned = backend_->Scan(
-      after_position, static_cast<std::size_t>(head - after_position),
-      [&](std::uint64_t position, std::string_view bytes, const Hash& hash) {
-        if (Status s = DecodeRecordInto(bytes, event); !s.ok()) {
-          failure = MakeError(s.error().code,
-                              "position " + std::to_string(position) + ": " + s.error().message);
-          return false;
-        }
-        event.hash = hash;
-        return visit(event);
-      });
-  if (!scanned.ok()) return scanned.error();
+  // A second thread reads and decodes, up to kAhead chunks ahead of `visit`
+  // on this one: a rebuild takes the longer of the two, not their sum.
+  // Chunks go back and forth, so their events (and the strings in them) are
+  // reused rather than allocated anew.
+  constexpr std::size_t kChunk = 1024, kAhead = 4;
+  struct Chunk {
+    std::vector<RecordedEvent> events = std::vector<RecordedEvent>(kChunk);
+    std::size_t size = 0;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Chunk> full, spare;      // guarded by mu
+  bool read_all = false, stop = false;  // guarded by mu
+  std::optional<Error> failure;       // guarded by mu; set before read_all
+
+  std::thread reader([&] {
+    Chunk chunk;
+    // Hands `chunk` over and takes a spare one; false once the visitor stopped.
+    auto hand_over = [&]() -> bool {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return stop || full.size() < kAhead; });
+      if (stop) return false;
+      full.push_back(std::move(chunk));
+      chunk = spare.empty() ? Chunk() : std::move(spare.front());
+      if (!spare.empty()) spare.pop_front();
+      chunk.size = 0;
+      cv.notify_all();
+      return true;
+    };
+    std::optional<Error> error;
+    Status scanned = backend_->Scan(
+        after_position, static_cast<std::size_t>(head - after_position),
+        [&](std::uint64_t position, std::string_view bytes, const Hash& hash) {
+          RecordedEvent& event = chunk.events[chunk.size];
+          if (Status s = DecodeRecordInto(bytes, event); !s.ok()) {
+            error = MakeError(s.error().code, "position " + std::to_string(position) + ": " +
+                                                  s.error().message);
+            return false;
+          }
+          event.hash = hash;
+          return ++chunk.size < kChunk || hand_over();
+        });
+    if (!scanned.ok() && !error) error = scanned.error();
+    std::lock_guard lock(mu);
+    if (chunk.size > 0) full.push_back(std::move(chunk));  // what decoded before any failure
+    failure = std::move(error);
+    read_all = true;
+    cv.notify_all();
+  });
+
+  for (;;) {
+    Chunk chunk;
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return !full.empty() || read_all; });
+      if (full.empty()) break;  // everything read has been visited
+      chunk = std::move(full.front());
+      full.pop_front();
+      cv.notify_all();
+    }
+    bool go_on = true;
+    for (std::size_t i = 0; i < chunk.size && go_on; ++i) go_on = visit(chunk.events[i]);
+    std::lock_guard lock(mu);
+    spare.push_back(std::move(chunk));
+    if (!go_on) {
+      stop = true;
+      cv.notify_all();
+      break;
+    }
+  }
+  reader.join();
+  if (stop) return OkStatus();  // the visitor ended it
   if (failure) return *failure;
   return OkStatus();
 }

@@ -227,6 +227,35 @@ TYPED_TEST(StoreContract, ReplayStreamsTheLogInOrderAndStopsOnRequest) {
   EXPECT_EQ(seen, 0);
 }
 
+TYPED_TEST(StoreContract, ReplayOfALongLogKeepsOrderAndStopsAnywhere) {
+  // Several thousand events: a replay reads ahead in chunks on another
+  // thread, and must still visit every event once, in order, and stop at
+  // any event, mid-chunk included.
+  constexpr std::uint64_t kEvents = 5000;
+  std::vector<Event> batch(100, Samples()[7]);
+  for (std::uint64_t v = 0; v < kEvents; v += batch.size()) {
+    ASSERT_TRUE(this->Append("synergy-long", v, batch).ok());
+  }
+  std::uint64_t expected = 0;
+  ASSERT_TRUE(this->store_->Replay(0, [&](const RecordedEvent& e) {
+    EXPECT_EQ(e.position, ++expected);
+    EXPECT_EQ(e.version, expected);
+    return true;
+  }).ok());
+  EXPECT_EQ(expected, kEvents);
+  for (std::uint64_t stop_at : {1ull, 1024ull, 1025ull, 2500ull, 4999ull}) {
+    std::uint64_t seen = 0;
+    ASSERT_TRUE(this->store_->Replay(0, [&](const RecordedEvent&) { return ++seen < stop_at; }).ok());
+    EXPECT_EQ(seen, stop_at);
+  }
+  std::uint64_t position = 4000;
+  ASSERT_TRUE(this->store_->Replay(4000, [&](const RecordedEvent& e) {
+    EXPECT_EQ(e.position, ++position);
+    return true;
+  }).ok());
+  EXPECT_EQ(position, kEvents);
+}
+
 TYPED_TEST(StoreContract, ObserverSeesCommittedEventsBeforeTheAppendCompletes) {
   std::mutex mu;
   std::vector<RecordedEvent> seen;
