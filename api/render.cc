@@ -235,7 +235,9 @@ std::string RenderJson(const json& body) {
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-HttpResponse JsonResponse(int status, const json& body) { return JsonResponse(status, RenderJson(body)); }
+HttpResponse JsonResponse(int status, const json& body) {
+  return JsonResponse(status, RenderJson(body));
+}
 
 HttpResponse JsonResponse(int status, std::string body) {
   HttpResponse r;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
+
 #include "api/checkpoints.h"
 #include "api/json_input.h"
 #include "api/kpi_reply.h"
