@@ -6,8 +6,26 @@
 
 namespace synergy::api {
 
+namespace {
+
+long long Milliseconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+}  // namespace
+
 Checkpoint MakeCheckpoint(const ReadModels& models) {
   return Checkpoint{models.position(), ReadModels::kFormatVersion, models.Save()};
+}
+
+Status StoreCheckpoint(CheckpointStore& store, const Checkpoint& checkpoint,
+                       std::chrono::steady_clock::duration made_in) {
+  const auto start = std::chrono::steady_clock::now();
+  if (Status s = store.Put(kReadModelsCheckpoint, checkpoint); !s.ok()) return s;
+  spdlog::info("checkpoint at position {}: {} MB, {} ms to serialize, {} ms to store",
+               checkpoint.position, checkpoint.state.size() >> 20, Milliseconds(made_in),
+               Milliseconds(std::chrono::steady_clock::now() - start));
+  return OkStatus();
 }
 
 Status LoadCheckpoint(ReadModels& models, CheckpointStore& store, std::uint64_t head_position,
@@ -30,10 +48,9 @@ Status LoadCheckpoint(ReadModels& models, CheckpointStore& store, std::uint64_t 
     *why = "the checkpoint is damaged";
   }
   if (*stored && why->empty()) {
-    auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
     spdlog::info("checkpoint at position {} loaded: {} MB, {} ms to read, {} ms to parse",
-                 models.position(), (*stored)->state.size() >> 20, ms(read - start),
-                 ms(std::chrono::steady_clock::now() - read));
+                 models.position(), (*stored)->state.size() >> 20, Milliseconds(read - start),
+                 Milliseconds(std::chrono::steady_clock::now() - read));
   }
   return OkStatus();
 }

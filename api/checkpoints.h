@@ -3,6 +3,7 @@
 #ifndef SYNERGY_API_CHECKPOINTS_H_
 #define SYNERGY_API_CHECKPOINTS_H_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,6 +19,11 @@ inline constexpr std::string_view kReadModelsCheckpoint = "read_models";
 // The checkpoint of `models` as they are, to be stored under
 // kReadModelsCheckpoint.
 Checkpoint MakeCheckpoint(const ReadModels& models);
+
+// Stores `checkpoint` under kReadModelsCheckpoint and logs its size, the
+// time it took to make (`made_in`) and to store.
+Status StoreCheckpoint(CheckpointStore& store, const Checkpoint& checkpoint,
+                       std::chrono::steady_clock::duration made_in);
 
 // Loads the stored checkpoint into `models` when there is one of the current
 // format at or below the log's head `head_position`; otherwise leaves

@@ -4,8 +4,6 @@
 #include <charconv>
 #include <filesystem>
 
-#include <spdlog/spdlog.h>
-
 #include "api/checkpoints.h"
 #include "api/json_input.h"
 #include "api/kpi_reply.h"
@@ -431,16 +429,12 @@ void Service::SaveCheckpointNow() {
     if (models_.position() == last) return;  // nothing new since the last one
     checkpoint = MakeCheckpoint(models_);
   }
-  const auto made = std::chrono::steady_clock::now();
   const std::uint64_t position = checkpoint.position;
-  if (Status s = checkpoints_->Put(kReadModelsCheckpoint, checkpoint); !s.ok()) {
+  if (Status s = StoreCheckpoint(*checkpoints_, checkpoint, std::chrono::steady_clock::now() - start);
+      !s.ok()) {
     std::fprintf(stderr, "cannot save the checkpoint: %s\n", s.error().message.c_str());
     return;
   }
-  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  spdlog::info("checkpoint at position {}: {} MB, {} ms to serialize, {} ms to store", position,
-               checkpoint.state.size() >> 20, ms(made - start),
-               ms(std::chrono::steady_clock::now() - made));
   std::lock_guard lock(checkpoint_mu_);
   checkpointed_ = position;
 }

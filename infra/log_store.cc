@@ -284,16 +284,22 @@ std::vector<RecordedEvent> LogStore::Committed(
 
 namespace {
 
-// Decodes one stored event, naming its position in any error.
+// Decodes one stored event into `out`, naming its position in any error.
+Status DecodeAtInto(std::uint64_t position, std::string_view bytes, const Hash& hash,
+                    RecordedEvent& out) {
+  if (Status s = DecodeRecordInto(bytes, out); !s.ok()) {
+    return MakeError(s.error().code,
+                     "position " + std::to_string(position) + ": " + s.error().message);
+  }
+  out.hash = hash;
+  return OkStatus();
+}
+
 Result<RecordedEvent> DecodeAt(std::uint64_t position, std::string_view bytes,
                                const Hash& hash) {
-  Result<RecordedEvent> decoded = DecodeRecord(bytes);
-  if (!decoded.ok()) {
-    return MakeError(decoded.error().code,
-                     "position " + std::to_string(position) + ": " + decoded.error().message);
-  }
-  decoded->hash = hash;
-  return decoded;
+  RecordedEvent out;
+  if (Status s = DecodeAtInto(position, bytes, hash, out); !s.ok()) return s.error();
+  return out;
 }
 
 }  // namespace
@@ -361,9 +367,13 @@ Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit
       cv.wait(lock, [&] { return stop || full.size() < kAhead; });
       if (stop) return false;
       full.push_back(std::move(chunk));
-      chunk = spare.empty() ? Chunk() : std::move(spare.front());
-      if (!spare.empty()) spare.pop_front();
-      chunk.size = 0;
+      if (spare.empty()) {
+        chunk = Chunk();
+      } else {
+        chunk = std::move(spare.front());
+        spare.pop_front();
+        chunk.size = 0;
+      }
       cv.notify_all();
       return true;
     };
@@ -371,13 +381,10 @@ Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit
     Status scanned = backend_->Scan(
         after_position, static_cast<std::size_t>(head - after_position),
         [&](std::uint64_t position, std::string_view bytes, const Hash& hash) {
-          RecordedEvent& event = chunk.events[chunk.size];
-          if (Status s = DecodeRecordInto(bytes, event); !s.ok()) {
-            error = MakeError(s.error().code, "position " + std::to_string(position) + ": " +
-                                                  s.error().message);
+          if (Status s = DecodeAtInto(position, bytes, hash, chunk.events[chunk.size]); !s.ok()) {
+            error = s.error();
             return false;
           }
-          event.hash = hash;
           return ++chunk.size < kChunk || hand_over();
         });
     if (!scanned.ok() && !error) error = scanned.error();

@@ -18,12 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cycles=${1:-20}
 clients=${CLIENTS:-4}
-if [[ -z "${SYNERGYD:-}" ]]; then
-  scripts/deps.sh
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target synergyd >/dev/null
-  SYNERGYD=$PWD/build/release/app/synergyd
-fi
+source scripts/lib/synergyd.sh
+use_release_synergyd
 dir=$(mktemp -d)
 pid=
 cleanup() {
@@ -39,14 +35,7 @@ auth="Authorization: Bearer $token"
 json="Content-Type: application/json"
 url=
 
-start() {
-  "$SYNERGYD" serve --data-dir "$data" --port 0 > "$dir/out" 2>> "$dir/log" &
-  pid=$!
-  for _ in $(seq 500); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.02; done
-  url=$(sed -n 's/^listening on //p' "$dir/out")
-  [[ -n $url ]] || { echo "synergyd did not start"; tail "$dir/log"; exit 1; }
-  until curl -sf "$url/readyz" >/dev/null; do sleep 0.02; done
-}
+start() { start_synergyd "$data"; }
 
 post() {  # path body -> prints the status code
   curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$url$1" -H "$auth" -H "$json" -d "$2" || true

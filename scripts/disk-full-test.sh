@@ -15,12 +15,8 @@
 # SYNERGYD=path uses that binary instead of building a release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ -z "${SYNERGYD:-}" ]]; then
-  scripts/deps.sh
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target synergyd >/dev/null
-  SYNERGYD=$PWD/build/release/app/synergyd
-fi
+source scripts/lib/synergyd.sh
+use_release_synergyd
 dir=$(mktemp -d)
 disk=$dir/disk
 mkdir -p "$disk"
@@ -41,14 +37,7 @@ auth="Authorization: Bearer $token"
 json="Content-Type: application/json"
 url=
 
-start() {  # extra serve options
-  "$SYNERGYD" serve --data-dir "$data" --port 0 "$@" > "$dir/out" 2>> "$dir/log" &
-  pid=$!
-  for _ in $(seq 500); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.02; done
-  url=$(sed -n 's/^listening on //p' "$dir/out")
-  [[ -n $url ]] || { echo "synergyd did not start"; tail "$dir/log"; exit 1; }
-  until curl -sf "$url/readyz" >/dev/null; do sleep 0.02; done
-}
+start() { start_synergyd "$data" "$@"; }  # extra serve options
 stop() {
   kill -TERM "$pid"
   wait "$pid"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test.
 #   scripts/test.sh           the dev build's tests, then the same under ASan+UBSan,
-#                             then the concurrency and service tests under TSan
+#                             then the concurrency and service tests under TSan,
+#                             then the release build (built, warnings as errors)
 #   scripts/test.sh --quick   the dev build's tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,9 @@ for preset in "${presets[@]}"; do
   cmake --build --preset "$preset"
   ctest --preset "$preset" -j2
 done
+if [[ "${1:-}" != "--quick" ]]; then
+  # GCC warns about other things at -O2; warnings are errors there too.
+  echo "== release: configure, build (the tests above ran on the other builds)"
+  cmake --preset release >/dev/null
+  cmake --build --preset release
+fi

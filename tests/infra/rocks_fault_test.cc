@@ -112,6 +112,19 @@ AppendRequest Measurement(std::uint64_t version) {
   return r;
 }
 
+// Collects the position of every event the store's commit observer sees.
+void ObservePositions(LogStore& store, std::vector<std::uint64_t>& observed) {
+  store.SetCommitObserver([&observed](const std::vector<RecordedEvent>& events) {
+    for (const RecordedEvent& e : events) observed.push_back(e.position);
+  });
+}
+
+AppendRequest WithIdempotencyKey(AppendRequest request, std::string key) {
+  request.idempotency_key = std::move(key);
+  request.request_digest = "digest";
+  return request;
+}
+
 std::vector<std::uint64_t> Positions(EventStore& store) {
   std::vector<std::uint64_t> out;
   Result<std::vector<RecordedEvent>> log = store.ReadLog(0, 1000);
@@ -127,9 +140,7 @@ TEST(RocksFaults, AFailedWriteIsRefusedWholeReadsGoOnAndTheStoreReopensOnceTheDi
   ASSERT_TRUE(f.db.log);
   LogStore& store = *f.db.log;
   std::vector<std::uint64_t> observed;
-  store.SetCommitObserver([&observed](const std::vector<RecordedEvent>& events) {
-    for (const RecordedEvent& e : events) observed.push_back(e.position);
-  });
+  ObservePositions(store, observed);
   for (std::uint64_t v = 0; v < 3; ++v) ASSERT_TRUE(store.Append(Measurement(v)).ok());
 
   f.fs->failing = true;
@@ -190,13 +201,9 @@ TEST(RocksFaults, AWriteWhoseSyncFailedIsWholeOrAbsentAfterTheReopenAndARetryWri
   ASSERT_TRUE(f.db.log);
   LogStore& store = *f.db.log;
   std::vector<std::uint64_t> observed;
-  store.SetCommitObserver([&observed](const std::vector<RecordedEvent>& events) {
-    for (const RecordedEvent& e : events) observed.push_back(e.position);
-  });
+  ObservePositions(store, observed);
   ASSERT_TRUE(store.Append(Measurement(0)).ok());
-  AppendRequest keyed = Measurement(1);
-  keyed.idempotency_key = "retry-me";
-  keyed.request_digest = "digest";
+  const AppendRequest keyed = WithIdempotencyKey(Measurement(1), "retry-me");
   f.fs->failing_syncs = true;
   Result<AppendOutcome> failed = store.Append(keyed);
   ASSERT_FALSE(failed.ok());
@@ -283,13 +290,9 @@ TEST(LogStoreRecovery, AFailedBatchFoundDurableAfterRecoveryIsObservedOnceAndRep
   LostAcknowledgementBackend* backend = owned.get();
   std::unique_ptr<LogStore> store = std::move(LogStore::Open(std::move(owned)).value());
   std::vector<std::uint64_t> observed;
-  store->SetCommitObserver([&observed](const std::vector<RecordedEvent>& events) {
-    for (const RecordedEvent& e : events) observed.push_back(e.position);
-  });
+  ObservePositions(*store, observed);
   ASSERT_TRUE(store->Append(Measurement(0)).ok());
-  AppendRequest keyed = Measurement(1);
-  keyed.idempotency_key = "retry-me";
-  keyed.request_digest = "digest";
+  const AppendRequest keyed = WithIdempotencyKey(Measurement(1), "retry-me");
   backend->lose_next = true;
   ASSERT_FALSE(store->Append(keyed).ok());
   EXPECT_EQ(store->Head().position, 1u);

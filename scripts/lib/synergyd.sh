@@ -1,0 +1,27 @@
+# Shared by the scripts that drive a real synergyd from outside (source it
+# from the project's root).
+
+# Sets SYNERGYD to a release synergyd, building one (after installing what is
+# missing) unless SYNERGYD already names a binary.
+use_release_synergyd() {
+  if [[ -z "${SYNERGYD:-}" ]]; then
+    scripts/deps.sh
+    cmake --preset release >/dev/null
+    cmake --build --preset release --target synergyd >/dev/null
+    SYNERGYD=$PWD/build/release/app/synergyd
+  fi
+}
+
+# start_synergyd DATA_DIR [SERVE_OPTION...]: starts `$SYNERGYD serve` on a
+# free port, stdout to $dir/out and stderr to $dir/log, and waits until it
+# is ready. Sets pid and url; exits 1 when it does not start.
+start_synergyd() {
+  local data=$1
+  shift
+  "$SYNERGYD" serve --data-dir "$data" --port 0 "$@" > "$dir/out" 2>> "$dir/log" &
+  pid=$!
+  for _ in $(seq 500); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.02; done
+  url=$(sed -n 's/^listening on //p' "$dir/out")
+  [[ -n $url ]] || { echo "synergyd did not start"; tail "$dir/log"; exit 1; }
+  until curl -sf "$url/readyz" >/dev/null; do sleep 0.02; done
+}
