@@ -8,7 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/optional.hpp>
@@ -210,8 +210,10 @@ class Session : public std::enable_shared_from_this<Session> {
     shared_.service->Handle(
         std::move(request),
         [self, id, version, keep_alive](HttpResponse response) {
-          // Any thread: hop onto the connection's strand.
-          net::post(self->stream_.get_executor(),
+          // Any thread. On the connection's thread already (a read answered
+          // at once) the reply is completed inline; from another thread (the
+          // writer, after its fsync) it is posted to the connection's thread.
+          net::dispatch(self->stream_.get_executor(),
                     [self, id, version, keep_alive, response = std::move(response)]() mutable {
                       self->Complete(id, std::move(response), version, keep_alive);
                     });
@@ -300,8 +302,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, Shared& shared, std::size_t max_connections)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), shared_(shared),
+  // Accepts on the first context and hands connections to the contexts in
+  // turn.
+  Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, Shared& shared,
+           std::size_t max_connections)
+      : contexts_(contexts), acceptor_(*contexts.front()), shared_(shared),
         max_connections_(max_connections) {}
 
   Status Open(const std::string& address, std::uint16_t port) {
@@ -334,7 +339,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void DoAccept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
+    net::io_context& next = *contexts_[next_++ % contexts_.size()];
+    acceptor_.async_accept(next,
                            beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
   }
 
@@ -359,7 +365,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (!shared_.stopping) DoAccept();
   }
 
-  net::io_context& ioc_;
+  std::vector<std::unique_ptr<net::io_context>>& contexts_;
+  std::size_t next_ = 0;
   tcp::acceptor acceptor_;
   Shared& shared_;
   std::size_t max_connections_;
@@ -369,9 +376,17 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 struct Server::Impl {
   ServerOptions options;
-  int threads;
-  net::io_context ioc;
+  // Before the contexts: a session a context still holds when it is
+  // destroyed counts itself out of `shared`.
   Shared shared;
+  // One io_context per thread, each run by its own thread alone: a
+  // connection lives on one of them, so its handlers need no strand and
+  // never hop between threads. The first also runs the acceptor, the
+  // signals and the timers below.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  net::io_context& ioc;
+  std::atomic<std::size_t> next_post{0};
   std::unique_ptr<Service> service;
   std::shared_ptr<Listener> listener;
 
@@ -380,11 +395,21 @@ struct Server::Impl {
   // before "listening" is announced.
   net::signal_set signals{ioc, SIGINT, SIGTERM};
 
-  // Stops the io_context as soon as no connection is left.
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<net::io_context>> made;
+    for (int i = 0; i < threads; ++i) made.push_back(std::make_unique<net::io_context>(1));
+    return made;
+  }
+
+  void StopAll() {
+    for (auto& context : contexts) context->stop();
+  }
+
+  // Stops the io_contexts as soon as no connection is left.
   void StopWhenDrained() {
     if (shared.connections.load() == 0) {
       spdlog::info("every connection closed");
-      ioc.stop();
+      StopAll();
       return;
     }
     drained.expires_after(std::chrono::milliseconds(20));
@@ -395,11 +420,15 @@ struct Server::Impl {
 
   Impl(ServerOptions o, const ServiceFactory& factory)
       : options(std::move(o)),
-        threads(options.threads > 0 ? options.threads
-                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
-        ioc(threads) {
+        contexts(MakeContexts(options.threads > 0
+                                  ? options.threads
+                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency())))),
+        ioc(*contexts.front()) {
+    for (auto& context : contexts) keep_running.push_back(net::make_work_guard(*context));
     shared.max_pipelined = options.max_pipelined;
-    service = factory([this](std::function<void()> task) { net::post(ioc, std::move(task)); });
+    service = factory([this](std::function<void()> task) {
+      net::post(*contexts[next_post++ % contexts.size()], std::move(task));
+    });
     shared.service = service.get();
   }
 };
@@ -410,7 +439,7 @@ Server::Server(ServerOptions options, ServiceFactory factory)
 Server::~Server() = default;
 
 Status Server::Listen() {
-  impl_->listener = std::make_shared<Listener>(impl_->ioc, impl_->shared, impl_->options.max_connections);
+  impl_->listener = std::make_shared<Listener>(impl_->contexts, impl_->shared, impl_->options.max_connections);
   SYNERGY_RETURN_IF_ERROR(impl_->listener->Open(impl_->options.bind, impl_->options.port));
   impl_->listener->Run();
   return OkStatus();
@@ -438,12 +467,14 @@ void Server::RunUntilSignalled() {
       if (cancelled) return;
       spdlog::warn("{} connections still open after 10 s; stopping anyway",
                    impl_->shared.connections.load());
-      impl_->ioc.stop();
+      impl_->StopAll();
     });
     impl_->StopWhenDrained();
   });
   std::vector<std::thread> pool;
-  for (int i = 1; i < impl_->threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });
+  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
+    pool.emplace_back([context = impl_->contexts[i].get()] { context->run(); });
+  }
   impl_->ioc.run();
   for (auto& t : pool) t.join();
 }

@@ -1,4 +1,4 @@
-// The HTTP server: Boost.Beast, one io_context run by a thread per core,
+// The HTTP server: Boost.Beast, an io_context per thread and a thread per core,
 // in the listener/session shape of the Boost 1.74 examples. The only
 // translation unit of the project that includes Beast or Asio.
 #ifndef SYNERGY_API_SERVER_H_
