@@ -20,6 +20,7 @@
 #include "api/body_cache.h"
 #include "api/http.h"
 #include "api/metrics.h"
+#include "api/serial_worker.h"
 #include <nlohmann/json.hpp>
 #include "infra/checkpoint_store.h"
 #include "infra/log_store.h"
@@ -157,6 +158,10 @@ class Service {
   std::uint64_t waiters_added_ = 0;   // guarded by waiters_mu_
   bool stopping_ = false;           // guarded by waiters_mu_
   std::thread feed_thread_;
+
+  // Backups and chain verifications. Last: it finishes the ones it was
+  // given before anything else is destroyed.
+  SerialWorker slow_;
 };
 
 }  // namespace synergy::api
