@@ -300,13 +300,49 @@ class Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false, writing_ = false, closing_ = false, keep_alive_ = true, first_ = true;
 };
 
+// One io_context per thread, each run by its own thread alone: a connection
+// lives on one of them, so its handlers need no strand and never hop between
+// threads. The first also runs the acceptor, the signals and the server's
+// timers.
+class Contexts {
+ public:
+  explicit Contexts(int threads) {
+    for (int i = 0; i < threads; ++i) {
+      all_.push_back(std::make_unique<net::io_context>(1));
+      keep_running_.push_back(net::make_work_guard(*all_.back()));
+    }
+  }
+
+  net::io_context& first() { return *all_.front(); }
+  // The contexts in turn; any thread.
+  net::io_context& Next() { return *all_[next_++ % all_.size()]; }
+
+  // Runs every context, the first on the calling thread, until StopAll().
+  void RunAll() {
+    std::vector<std::thread> pool;
+    for (std::size_t i = 1; i < all_.size(); ++i) {
+      pool.emplace_back([context = all_[i].get()] { context->run(); });
+    }
+    first().run();
+    for (auto& t : pool) t.join();
+  }
+  void StopAll() {
+    for (auto& context : all_) context->stop();
+  }
+
+ private:
+  std::vector<std::unique_ptr<net::io_context>> all_;
+  // Each context runs until stopped, with or without work.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running_;
+  std::atomic<std::size_t> next_{0};
+};
+
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Accepts on the first context and hands connections to the contexts in
   // turn.
-  Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, Shared& shared,
-           std::size_t max_connections)
-      : contexts_(contexts), acceptor_(*contexts.front()), shared_(shared),
+  Listener(Contexts& contexts, Shared& shared, std::size_t max_connections)
+      : contexts_(contexts), acceptor_(contexts.first()), shared_(shared),
         max_connections_(max_connections) {}
 
   Status Open(const std::string& address, std::uint16_t port) {
@@ -339,8 +375,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void DoAccept() {
-    net::io_context& next = *contexts_[next_++ % contexts_.size()];
-    acceptor_.async_accept(next,
+    acceptor_.async_accept(contexts_.Next(),
                            beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
   }
 
@@ -365,8 +400,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (!shared_.stopping) DoAccept();
   }
 
-  std::vector<std::unique_ptr<net::io_context>>& contexts_;
-  std::size_t next_ = 0;
+  Contexts& contexts_;
   tcp::acceptor acceptor_;
   Shared& shared_;
   std::size_t max_connections_;
@@ -379,37 +413,20 @@ struct Server::Impl {
   // Before the contexts: a session a context still holds when it is
   // destroyed counts itself out of `shared`.
   Shared shared;
-  // One io_context per thread, each run by its own thread alone: a
-  // connection lives on one of them, so its handlers need no strand and
-  // never hop between threads. The first also runs the acceptor, the
-  // signals and the timers below.
-  std::vector<std::unique_ptr<net::io_context>> contexts;
-  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
-  net::io_context& ioc;
-  std::atomic<std::size_t> next_post{0};
+  Contexts contexts;
   std::unique_ptr<Service> service;
   std::shared_ptr<Listener> listener;
 
-  net::steady_timer drained{ioc};
+  net::steady_timer drained{contexts.first()};
   // Created with the server, so that SIGTERM and SIGINT are caught from
   // before "listening" is announced.
-  net::signal_set signals{ioc, SIGINT, SIGTERM};
-
-  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int threads) {
-    std::vector<std::unique_ptr<net::io_context>> made;
-    for (int i = 0; i < threads; ++i) made.push_back(std::make_unique<net::io_context>(1));
-    return made;
-  }
-
-  void StopAll() {
-    for (auto& context : contexts) context->stop();
-  }
+  net::signal_set signals{contexts.first(), SIGINT, SIGTERM};
 
   // Stops the io_contexts as soon as no connection is left.
   void StopWhenDrained() {
     if (shared.connections.load() == 0) {
       spdlog::info("every connection closed");
-      StopAll();
+      contexts.StopAll();
       return;
     }
     drained.expires_after(std::chrono::milliseconds(20));
@@ -420,14 +437,12 @@ struct Server::Impl {
 
   Impl(ServerOptions o, const ServiceFactory& factory)
       : options(std::move(o)),
-        contexts(MakeContexts(options.threads > 0
-                                  ? options.threads
-                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency())))),
-        ioc(*contexts.front()) {
-    for (auto& context : contexts) keep_running.push_back(net::make_work_guard(*context));
+        contexts(options.threads > 0
+                     ? options.threads
+                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
     shared.max_pipelined = options.max_pipelined;
     service = factory([this](std::function<void()> task) {
-      net::post(*contexts[next_post++ % contexts.size()], std::move(task));
+      net::post(contexts.Next(), std::move(task));
     });
     shared.service = service.get();
   }
@@ -449,7 +464,7 @@ std::uint16_t Server::port() const { return impl_->listener->port(); }
 Service& Server::service() { return *impl_->service; }
 
 void Server::RunUntilSignalled() {
-  net::steady_timer grace(impl_->ioc);
+  net::steady_timer grace(impl_->contexts.first());
   impl_->signals.async_wait([this, &grace](beast::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: no new connections; finishing in-flight requests", signal);
@@ -467,16 +482,11 @@ void Server::RunUntilSignalled() {
       if (cancelled) return;
       spdlog::warn("{} connections still open after 10 s; stopping anyway",
                    impl_->shared.connections.load());
-      impl_->StopAll();
+      impl_->contexts.StopAll();
     });
     impl_->StopWhenDrained();
   });
-  std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
-    pool.emplace_back([context = impl_->contexts[i].get()] { context->run(); });
-  }
-  impl_->ioc.run();
-  for (auto& t : pool) t.join();
+  impl_->contexts.RunAll();
 }
 
 Result<ClientReply> HttpCall(const std::string& host, std::uint16_t port, const std::string& method,

@@ -14,6 +14,7 @@
 #                             a graceful stop (SIGTERM) after one more write
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/synergyd.sh
 case "${1:-}" in
   append)
     scripts/deps.sh
@@ -27,14 +28,11 @@ case "${1:-}" in
     scripts/deps.sh
     cmake --preset release >/dev/null
     cmake --build --preset release --target synergyd
-    synergyd=$PWD/build/release/app/synergyd
+    SYNERGYD=$PWD/build/release/app/synergyd
     dir=$(mktemp -d)
     trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-    token=$("$synergyd" token create --data-dir "$dir/data" --name bench --role admin)
-    "$synergyd" serve --data-dir "$dir/data" --port 0 > "$dir/out" 2> "$dir/log" &
-    pid=$!
-    for _ in $(seq 100); do grep -q listening "$dir/out" && break; sleep 0.1; done
-    url=$(sed -n 's/^listening on //p' "$dir/out")
+    token=$("$SYNERGYD" token create --data-dir "$dir/data" --name bench --role admin)
+    start_synergyd "$dir/data"
     auth="Authorization: Bearer $token"
     json="Content-Type: application/json"
     curl -sf "$url/v1/programmes" -H "$auth" -H "$json" -d '{"id":"bench","name":"Bench park",
@@ -78,24 +76,20 @@ case "${1:-}" in
     scripts/deps.sh
     cmake --preset release >/dev/null
     cmake --build --preset release --target synergyd make_log
-    synergyd=$PWD/build/release/app/synergyd
+    SYNERGYD=$PWD/build/release/app/synergyd
     dir=$(mktemp -d)
     pid=
     trap '[[ -n $pid ]] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
     build/release/bench/make_log "$dir/data" 1000000 10000 50 2>/dev/null
-    token=$("$synergyd" token create --data-dir "$dir/data" --name bench --role admin)
-    echo "rebuild: $("$synergyd" rebuild --data-dir "$dir/data")"
+    token=$("$SYNERGYD" token create --data-dir "$dir/data" --name bench --role admin)
+    echo "rebuild: $("$SYNERGYD" rebuild --data-dir "$dir/data")"
     # serve verifies the chain from the last verified position: verify the
     # whole generated log once first, as a served log always has been.
     start=$(date +%s.%N)
-    "$synergyd" verify --data-dir "$dir/data" >/dev/null
+    "$SYNERGYD" verify --data-dir "$dir/data" >/dev/null
     echo "verify (the whole chain, once): $(echo "$(date +%s.%N) - $start" | bc) s"
     start=$(date +%s.%N)
-    "$synergyd" serve --data-dir "$dir/data" --port 0 > "$dir/out" 2> "$dir/log" &
-    pid=$!
-    for _ in $(seq 600); do grep -q listening "$dir/out" && break; sleep 0.01; done
-    url=$(sed -n 's/^listening on //p' "$dir/out")
-    until curl -sf "$url/readyz" >/dev/null; do sleep 0.01; done
+    start_synergyd "$dir/data"
     echo "start-up from the checkpoint to /readyz 200: $(echo "$(date +%s.%N) - $start" | bc) s"
     auth="Authorization: Bearer $token"
     printf 'first GET /v1/kpis (computed at the head): %s s\n' \
