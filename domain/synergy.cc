@@ -6,10 +6,14 @@
 namespace synergy {
 
 const MeasurementState* SynergyState::FindMeasurement(std::string_view id) const {
-  for (const MeasurementState& m : measurements) {
-    if (m.measurement.id == id) return &m;
-  }
-  return nullptr;
+  return const_cast<SynergyState*>(this)->FindMeasurement(id);
+}
+
+MeasurementState* SynergyState::FindMeasurement(std::string_view id) {
+  // From the latest: corrections mostly follow their measurement closely.
+  auto it = std::find_if(measurements.rbegin(), measurements.rend(),
+                         [id](const MeasurementState& m) { return m.measurement.id == id; });
+  return it == measurements.rend() ? nullptr : &*it;
 }
 
 std::string SynergyStream(std::string_view synergy_id) {
@@ -232,11 +236,9 @@ void EvolveInPlace(SynergyState& state, const Event& event) {
         } else if constexpr (std::is_same_v<E, BenefitsMeasured>) {
           state.measurements.push_back(MeasurementState{e, false});
         } else if constexpr (std::is_same_v<E, MeasurementCorrected>) {
-          for (MeasurementState& m : state.measurements) {
-            if (m.measurement.id == e.measurement_id) {
-              m.measurement.values = e.values;
-              m.corrected = true;
-            }
+          if (MeasurementState* m = state.FindMeasurement(e.measurement_id)) {
+            m->measurement.values = e.values;
+            m->corrected = true;
           }
         } else if constexpr (std::is_same_v<E, SynergyAbandoned>) {
           state.abandonment = e;

@@ -32,7 +32,10 @@ struct SynergyState {
   std::vector<MeasurementState> measurements;  // in the order recorded
 
   bool exists() const { return version > 0; }
+  // The measurement with this id (ids are unique within a synergy: the
+  // deciders refuse a second), or null.
   const MeasurementState* FindMeasurement(std::string_view id) const;
+  MeasurementState* FindMeasurement(std::string_view id);
   friend bool operator==(const SynergyState&, const SynergyState&) = default;
 };
 

@@ -301,11 +301,28 @@ class RocksBackend final : public LogBackend {
     return out;
   }
 
+  // A long scan (a rebuild, a chain walk, a tail fold) reads the table
+  // files ahead in large chunks and leaves the block cache to the reads that
+  // come back: one pread per 2 MiB instead of per block, and the cache is
+  // not flushed by blocks read once. A replay of 1 M events went from about
+  // 0.95 s to 0.70 s with both (BENCHMARKS.md). A short scan (a page of the
+  // events feed) keeps the defaults.
+  static rocksdb::ReadOptions ScanOptions(std::size_t limit) {
+    constexpr std::size_t kLongScan = 4096;  // events
+    rocksdb::ReadOptions options;
+    if (limit >= kLongScan) {
+      options.readahead_size = 2 << 20;
+      options.fill_cache = false;
+    }
+    return options;
+  }
+
   Status Scan(std::uint64_t after_position, std::size_t limit,
               const ScanVisitor& visit) override {
     Database::Use use(*database_);
     if (!use.ok()) return use.Closed();
-    std::unique_ptr<rocksdb::Iterator> it(use.db()->NewIterator(rocksdb::ReadOptions(), use.Family(kEventsFamily)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        use.db()->NewIterator(ScanOptions(limit), use.Family(kEventsFamily)));
     Hash hash;
     for (it->Seek(PositionKey(after_position + 1)); it->Valid() && limit > 0; it->Next(), --limit) {
       std::string_view key = View(it->key()), value = View(it->value());

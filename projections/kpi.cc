@@ -124,9 +124,10 @@ void KpiProjection::ApplyToSynergy(Synergy& s, std::uint64_t pos, const Event& e
                                          .to = measured->period_to,
                                          .versions = {Version{pos, measured->values}}});
   } else if (const auto* corrected = std::get_if<MeasurementCorrected>(&event)) {
-    for (Measurement& m : s.measurements) {
-      if (m.id == corrected->measurement_id) m.versions.push_back(Version{pos, corrected->values});
-    }
+    // From the latest, as SynergyState::FindMeasurement: ids are unique.
+    auto m = std::find_if(s.measurements.rbegin(), s.measurements.rend(),
+                          [&](const Measurement& each) { return each.id == corrected->measurement_id; });
+    if (m != s.measurements.rend()) m->versions.push_back(Version{pos, corrected->values});
   }
   std::optional<Stage> stage = StageSetBy(event);
   if (!stage) return;
