@@ -6,8 +6,7 @@ namespace synergy::api {
 
 void Metrics::CountRequest(std::string_view route, int status) {
   std::lock_guard lock(mu_);
-  auto key = std::make_pair(std::string(route), status);
-  ++requests_[key];
+  ++requests_[{route, status}];
 }
 
 void Metrics::ObserveAppend(double seconds) {
@@ -26,8 +25,10 @@ std::string Metrics::Render(std::uint64_t events_total, std::uint64_t projection
   out += "# HELP synergy_http_requests_total HTTP requests by route and status.\n";
   out += "# TYPE synergy_http_requests_total counter\n";
   for (const auto& [key, count] : requests_) {
-    std::snprintf(line, sizeof line, "synergy_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                  key.first.c_str(), key.second, static_cast<unsigned long long>(count));
+    std::snprintf(line, sizeof line,
+                  "synergy_http_requests_total{route=\"%.*s\",status=\"%d\"} %llu\n",
+                  static_cast<int>(key.first.size()), key.first.data(), key.second,
+                  static_cast<unsigned long long>(count));
     out += line;
   }
   out += "# HELP synergy_append_seconds Time from submitting an append to its durable commit.\n";

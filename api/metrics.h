@@ -7,12 +7,15 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace synergy::api {
 
 class Metrics {
  public:
+  // `route` is kept as given: a string that lives as long as the process (a
+  // route label of the table, "unmatched").
   void CountRequest(std::string_view route, int status);
   void ObserveAppend(double seconds);
   // Prometheus text exposition format.
@@ -22,7 +25,7 @@ class Metrics {
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
                                                       0.05,   0.1,   0.2,   0.5,   1,    5};
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, std::uint64_t, std::less<>> requests_;
+  std::map<std::pair<std::string_view, int>, std::uint64_t> requests_;
   std::array<std::uint64_t, kBuckets.size()> append_buckets_{};
   std::uint64_t append_count_ = 0;
   double append_sum_ = 0;

@@ -47,6 +47,12 @@ void Fail(beast::error_code ec, const char* what) {
 }
 
 using Response = http::response<http::string_body>;
+// A connection's stream and socket name their io_context's executor type:
+// the type-erased default (any_io_executor) copies and destroys an erased
+// executor in every handler.
+using Executor = net::io_context::executor_type;
+using Socket = tcp::socket::rebind_executor<Executor>::other;
+using Stream = beast::basic_stream<tcp, Executor>;
 
 Response ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
   Response out{static_cast<http::status>(r.status), version};
@@ -74,7 +80,7 @@ struct Shared {
 // service, and writes the replies back in request order.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
+  Session(Socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
 
   void Run() {
     net::dispatch(stream_.get_executor(),
@@ -289,7 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { --shared_.connections; }
 
  private:
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   boost::optional<http::request_parser<http::string_body>> parser_;
   Shared& shared_;
@@ -379,7 +385,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
                            beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
   }
 
-  void OnAccept(beast::error_code ec, tcp::socket socket) {
+  void OnAccept(beast::error_code ec, Socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || shared_.stopping) return;
       Fail(ec, "accept");

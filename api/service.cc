@@ -180,7 +180,7 @@ enum class Endpoint {
 
 struct Service::Route {
   Endpoint endpoint;
-  std::string label;             // "/v1/synergies/{sid}"
+  std::string_view label;        // "/v1/synergies/{sid}", static
   std::vector<std::string> ids;  // path ids in order
   std::string_view allow;        // the methods the path accepts
   bool method_ok;
@@ -242,46 +242,43 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-// Matches `path` against `pattern`, collecting the ids. An id segment that
-// breaks the identifier pattern does not match.
-bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>* ids) {
-  std::vector<std::string_view> p = Segments(pattern), s = Segments(path);
-  if (p.size() != s.size()) return false;
-  std::vector<std::string> found;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == "{}") {
-      if (!IsValidId(s[i])) return false;
-      found.emplace_back(s[i]);
-    } else if (p[i] != s[i]) {
-      return false;
-    }
+// Whether the segments of a path match those of a pattern ("{}" marks an id
+// segment, which must be a valid identifier).
+bool Match(const std::vector<std::string_view>& pattern, const std::vector<std::string_view>& path) {
+  if (pattern.size() != path.size()) return false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == "{}" ? !IsValidId(path[i]) : pattern[i] != path[i]) return false;
   }
-  *ids = std::move(found);
   return true;
 }
 
 std::optional<Service::Route> FindRoute(std::string_view method, std::string_view target) {
+  // The patterns' segments, split once.
+  static const std::vector<std::vector<std::string_view>> kPatterns = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (const RouteSpec& spec : kRoutes) out.push_back(Segments(spec.pattern));
+    return out;
+  }();
   std::size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
+  const std::vector<std::string_view> path = Segments(target.substr(0, q));
   std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   std::optional<Service::Route> found;
-  std::string allow;
-  for (const RouteSpec& spec : kRoutes) {
-    std::vector<std::string> ids;
-    if (!Match(spec.pattern, path, &ids)) continue;
-    if (!allow.empty()) allow += ", ";
-    allow += spec.method;
+  bool get = false, post = false;  // the methods the path accepts
+  for (std::size_t r = 0; r < std::size(kRoutes); ++r) {
+    const RouteSpec& spec = kRoutes[r];
+    if (!Match(kPatterns[r], path)) continue;
+    (spec.method == "GET" ? get : post) = true;
     if (!found || spec.method == method) {
-      found = Service::Route{spec.endpoint, std::string(spec.label), std::move(ids), {},
+      std::vector<std::string> ids;
+      for (std::size_t i = 0; i < path.size(); ++i) {
+        if (kPatterns[r][i] == "{}") ids.emplace_back(path[i]);
+      }
+      found = Service::Route{spec.endpoint, spec.label, std::move(ids), {},
                              spec.method == method, query};
     }
   }
   if (!found) return std::nullopt;
-  // The Allow header's text must outlive the route: keep the few variants.
-  static const std::string_view kAllows[] = {"GET", "POST", "GET, POST"};
-  for (std::string_view a : kAllows) {
-    if (a == allow) found->allow = a;
-  }
+  found->allow = get && post ? "GET, POST" : get ? "GET" : "POST";
   return found;
 }
 
@@ -294,7 +291,7 @@ bool IsPublic(Endpoint e) {
 
 std::string Service::RouteOf(std::string_view method, std::string_view target) {
   std::optional<Route> route = FindRoute(method, target);
-  return route ? route->label : "unmatched";
+  return std::string(route ? route->label : "unmatched");
 }
 
 // ---- Life cycle -------------------------------------------------------------
@@ -477,7 +474,7 @@ std::optional<Caller> Service::Authenticate(const HttpRequest& request) const {
 
 void Service::Handle(HttpRequest request, Reply reply, bool body_too_large) {
   std::optional<Route> route = FindRoute(request.method, request.target);
-  std::string label = route ? route->label : "unmatched";
+  std::string_view label = route ? route->label : "unmatched";  // static: kept by metrics_
   std::optional<Caller> caller;
   if (!route || !IsPublic(route->endpoint)) caller = Authenticate(request);
   Reply counted = [this, label, reply = std::move(reply),

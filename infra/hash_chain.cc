@@ -23,11 +23,22 @@ EVP_MD_CTX* ThreadContext() {
   return ctx.get();
 }
 
+// SHA-256 fetched from the provider once: OpenSSL 3 looks EVP_sha256() up
+// again at every init, which cost more than hashing a token.
+const EVP_MD* Sha256Method() {
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    if (fetched == nullptr) throw std::runtime_error("SHA-256 is not available");
+    return fetched;
+  }();
+  return md;
+}
+
 Hash Digest(std::string_view a, std::string_view b) {
   EVP_MD_CTX* ctx = ThreadContext();
   Hash out{};
   unsigned int len = 0;
-  if (EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_DigestInit_ex(ctx, Sha256Method(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx, a.data(), a.size()) != 1 ||
       EVP_DigestUpdate(ctx, b.data(), b.size()) != 1 ||
       EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != out.size()) {
