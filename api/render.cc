@@ -247,4 +247,10 @@ HttpResponse JsonResponse(int status, std::string body) {
   return r;
 }
 
+HttpResponse JsonResponse(int status, std::shared_ptr<const std::string> body) {
+  HttpResponse r = JsonResponse(status, std::string());
+  r.shared_body = std::move(body);
+  return r;
+}
+
 }  // namespace synergy::api

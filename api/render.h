@@ -31,6 +31,7 @@ std::string RenderJson(const nlohmann::json& body);
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
 // A JSON reply whose body is already rendered.
 HttpResponse JsonResponse(int status, std::string body);
+HttpResponse JsonResponse(int status, std::shared_ptr<const std::string> body);
 
 }  // namespace synergy::api
 

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -46,7 +47,30 @@ void Fail(beast::error_code ec, const char* what) {
   spdlog::debug("{}: {}", what, ec.message());
 }
 
-using Response = http::response<http::string_body>;
+// A reply's body, owned or shared with a cache: Beast writes it from where
+// it is, without a copy.
+struct SharedBody {
+  using value_type = std::shared_ptr<const std::string>;
+  static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (!body_ || body_->empty()) return boost::none;
+      return std::make_pair(net::const_buffer(body_->data(), body_->size()), false);
+    }
+
+   private:
+    const value_type& body_;
+  };
+};
+
+using Response = http::response<SharedBody>;
 // A connection's stream and socket name their io_context's executor type:
 // the type-erased default (any_io_executor) copies and destroys an erased
 // executor in every handler.
@@ -58,7 +82,8 @@ Response ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
   Response out{static_cast<http::status>(r.status), version};
   out.set(http::field::server, "synergyd");
   for (auto& [name, value] : r.headers) out.set(name, value);
-  out.body() = std::move(r.body);
+  out.body() = r.shared_body ? std::move(r.shared_body)
+                             : std::make_shared<const std::string>(std::move(r.body));
   out.keep_alive(keep_alive);
   out.prepare_payload();
   return out;

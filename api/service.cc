@@ -1030,7 +1030,7 @@ HttpResponse Service::Read(const Route& route, const HttpRequest& request, const
             body = std::make_shared<const std::string>(RenderJson(RenderSynergy(*s)));
             synergy_bodies_.Put(key, body);
           }
-          return WithETag(JsonResponse(200, std::string(*body)), etag);
+          return WithETag(JsonResponse(200, std::move(body)), etag);
         }
       }
       Result<std::vector<RecordedEvent>> events = store_.ReadStream(SynergyStream(sid), 1);
