@@ -6,7 +6,9 @@
 #   scripts/bench.sh http     a release synergyd on a fresh data directory,
 #                             driven by wrk over loopback (2 threads, 64
 #                             connections, 10 s a case): (a) new synergies,
-#                             (b) measurements with If-Match, (c) GET synergy
+#                             (b) measurements with If-Match, (c) GET synergy,
+#                             then (c)'s floor: bench/http_floor answering
+#                             bodies of the same size, synergyd stopped
 #   scripts/bench.sh kpi      a generated log of 1 M events (10,000 synergies,
 #                             50 programmes): rebuild, start-up from the
 #                             checkpoint, as_of KPI latency mid-log, and wrk
@@ -27,10 +29,11 @@ case "${1:-}" in
   http)
     scripts/deps.sh
     cmake --preset release >/dev/null
-    cmake --build --preset release --target synergyd
+    cmake --build --preset release --target synergyd http_floor
     SYNERGYD=$PWD/build/release/app/synergyd
     dir=$(mktemp -d)
-    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+    floor=
+    trap 'kill $pid $floor 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
     token=$("$SYNERGYD" token create --data-dir "$dir/data" --name bench --role admin)
     start_synergyd "$dir/data"
     auth="Authorization: Bearer $token"
@@ -71,6 +74,16 @@ case "${1:-}" in
     run "(b) POST measurement, If-Match" measure.lua
     run "(c) GET synergy" read.lua
     curl -sf "$url/v1/audit/verify" -H "$auth"; echo
+    # The floor for (c): a server that only answers a body of the same size,
+    # under the same wrk command, synergyd stopped. What this machine allows
+    # a reply of that size at all.
+    bytes=$(curl -sf "$url/v1/synergies/s1" -H "$auth" | wc -c)
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    build/release/bench/http_floor 0 "$bytes" > "$dir/floor" &
+    floor=$!
+    for _ in $(seq 100); do grep -q listening "$dir/floor" && break; sleep 0.01; done
+    url=$(sed -n 's/^listening on //p' "$dir/floor")
+    run "(c) floor: fixed ${bytes} B replies" read.lua
     ;;
   kpi)
     scripts/deps.sh
