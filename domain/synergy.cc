@@ -2,18 +2,19 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 namespace synergy {
 
 const MeasurementState* SynergyState::FindMeasurement(std::string_view id) const {
-  return const_cast<SynergyState*>(this)->FindMeasurement(id);
-}
-
-MeasurementState* SynergyState::FindMeasurement(std::string_view id) {
   // From the latest: corrections mostly follow their measurement closely.
   auto it = std::find_if(measurements.rbegin(), measurements.rend(),
                          [id](const MeasurementState& m) { return m.measurement.id == id; });
   return it == measurements.rend() ? nullptr : &*it;
+}
+
+MeasurementState* SynergyState::FindMeasurement(std::string_view id) {
+  return const_cast<MeasurementState*>(std::as_const(*this).FindMeasurement(id));
 }
 
 std::string SynergyStream(std::string_view synergy_id) {
