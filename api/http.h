@@ -32,12 +32,13 @@ struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Type among them
   std::string body;
-  // When set, the body sent instead of `body`: a rendered body shared with a
-  // cache, written from there rather than copied for each reply.
+  // When set, sent after `body`: a rendered body (or its larger part) shared
+  // with a cache, written from there rather than copied for each reply.
   std::shared_ptr<const std::string> shared_body;
   std::string actor;  // the token's name, for the request log; not sent
 
-  std::string_view Body() const { return shared_body ? *shared_body : body; }
+  // The whole body as sent.
+  std::string Body() const { return shared_body ? body + *shared_body : body; }
 
   void Set(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -96,7 +96,7 @@ Result<ImportSummary> Import(LogStore& store, const std::filesystem::path& path,
     HttpResponse response = answer.get();
     if (response.status >= 300) {
       return AtLine(line, command["method"].get<std::string>() + " " + command["path"].get<std::string>() + " answered " +
-                              std::to_string(response.status) + " " + std::string(response.Body()));
+                              std::to_string(response.status) + " " + response.Body());
     }
     ++summary.commands;
     if (progress) progress(summary.commands, lines.size());

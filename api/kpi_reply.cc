@@ -160,12 +160,16 @@ std::string RenderKpiJson(const KpiReport& report, std::optional<KpiGrouping> gr
   return body.dump(-1, ' ', false, ordered::error_handler_t::replace);
 }
 
-void SetKpiAsOf(std::string& body, Timestamp as_of) {
-  static constexpr std::string_view kPrefix = "{\"as_of\":\"";
-  const std::string text = as_of.ToString();
-  const std::size_t end = body.find('"', kPrefix.size());
-  if (!body.starts_with(kPrefix) || end == std::string::npos) return;
-  body.replace(kPrefix.size(), end - kPrefix.size(), text);
+namespace {
+constexpr std::string_view kAsOfPrefix = "{\"as_of\":\"";
+}  // namespace
+
+std::string KpiJsonTail(std::string_view body) {
+  return std::string(body.substr(body.find('"', kAsOfPrefix.size())));
+}
+
+std::string KpiJsonHead(Timestamp as_of) {
+  return std::string(kAsOfPrefix) + as_of.ToString();
 }
 
 std::string RenderKpiCsv(const KpiReport& report, std::optional<KpiGrouping> grouping) {

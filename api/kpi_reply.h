@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -22,11 +23,15 @@ std::string RoundedText(double value, int decimals);
 // The rounded value as a JSON number (an integer when it has no fraction).
 nlohmann::json RoundedNumber(double value, int decimals);
 
-// The JSON reply; "as_of" comes first, so SetKpiAsOf can change it.
+// The JSON reply; "as_of" comes first, so that a reply for another instant
+// is KpiJsonHead(instant) followed by KpiJsonTail(body).
 std::string RenderKpiJson(const KpiReport& report, std::optional<KpiGrouping> grouping,
                           Timestamp as_of);
-// Rewrites the "as_of" of a body made by RenderKpiJson.
-void SetKpiAsOf(std::string& body, Timestamp as_of);
+// What follows the "as_of" value of a body made by RenderKpiJson (from the
+// value's closing quote on): the same for every instant.
+std::string KpiJsonTail(std::string_view body);
+// What comes before the tail: the object's start and the "as_of" value.
+std::string KpiJsonHead(Timestamp as_of);
 
 // RFC 4180: a header row, one row per group, then the totals row keyed
 // "total"; CRLF line ends; numbers as the JSON reply writes them; a cell a

@@ -47,22 +47,29 @@ void Fail(beast::error_code ec, const char* what) {
   spdlog::debug("{}: {}", what, ec.message());
 }
 
-// A reply's body, owned or shared with a cache: Beast writes it from where
-// it is, without a copy.
+// A reply's body: its own part, then a part shared with a cache. Beast
+// writes both from where they are, without a copy.
 struct SharedBody {
-  using value_type = std::shared_ptr<const std::string>;
-  static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+  struct value_type {
+    std::string own;
+    std::shared_ptr<const std::string> shared;
+  };
+  static std::uint64_t size(const value_type& body) {
+    return body.own.size() + (body.shared ? body.shared->size() : 0);
+  }
 
   class writer {
    public:
-    using const_buffers_type = net::const_buffer;
+    using const_buffers_type = std::array<net::const_buffer, 2>;
     template <bool isRequest, class Fields>
     writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
     void init(beast::error_code& ec) { ec = {}; }
     boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
       ec = {};
-      if (!body_ || body_->empty()) return boost::none;
-      return std::make_pair(net::const_buffer(body_->data(), body_->size()), false);
+      if (size(body_) == 0) return boost::none;
+      const_buffers_type buffers = {net::const_buffer(body_.own.data(), body_.own.size()),
+                                    body_.shared ? net::buffer(*body_.shared) : net::const_buffer()};
+      return std::make_pair(buffers, false);
     }
 
    private:
@@ -82,8 +89,7 @@ Response ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
   Response out{static_cast<http::status>(r.status), version};
   out.set(http::field::server, "synergyd");
   for (auto& [name, value] : r.headers) out.set(name, value);
-  out.body() = r.shared_body ? std::move(r.shared_body)
-                             : std::make_shared<const std::string>(std::move(r.body));
+  out.body() = {std::move(r.body), std::move(r.shared_body)};
   out.keep_alive(keep_alive);
   out.prepare_payload();
   return out;

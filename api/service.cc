@@ -1147,25 +1147,26 @@ HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const
   std::string etag = "\"k" + ToHex(Sha256(key)).substr(0, 24) + "\"";
   if (auto r = NotModified(request, etag)) return *r;
 
-  // The rendered body is cached with the as_of it was rendered with; a JSON
-  // reply for another instant only rewrites that fixed-width timestamp.
+  // The rendered body is cached and sent from the cache; a JSON body is
+  // cached without its start, which carries the reply's as_of.
   const Timestamp echoed = as_of ? *as_of : clock_();
   std::shared_ptr<const std::string> cached = kpi_bodies_.Find(key);
   if (!cached) {
     const KpiReport report = kpis.Compute(query);
-    cached = std::make_shared<const std::string>(csv ? RenderKpiCsv(report, query.group_by)
-                                                     : RenderKpiJson(report, query.group_by, echoed));
+    cached = std::make_shared<const std::string>(
+        csv ? RenderKpiCsv(report, query.group_by)
+            : KpiJsonTail(RenderKpiJson(report, query.group_by, echoed)));
     kpi_bodies_.Put(key, cached);
   }
   lock.unlock();
 
   HttpResponse r;
-  r.body = *cached;
+  r.shared_body = std::move(cached);
   if (csv) {
     r.Set("Content-Type", "text/csv; charset=utf-8");
   } else {
     r.Set("Content-Type", "application/json");
-    SetKpiAsOf(r.body, echoed);
+    r.body = KpiJsonHead(echoed);
   }
   return WithETag(std::move(r), etag);
 }

@@ -1,7 +1,10 @@
-// Rounding of KPI figures: on the decimal digits, half away from zero.
+// Rounding of KPI figures: on the decimal digits, half away from zero; the
+// JSON reply's split around its as_of.
 #include "api/kpi_reply.h"
 
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 namespace synergy::api {
 namespace {
@@ -27,6 +30,18 @@ TEST(RoundedNumber, IsAnIntegerWithoutFractionAndTheSameTextAsJson) {
   EXPECT_TRUE(RoundedNumber(184.0, 2).is_number_integer());
   EXPECT_EQ(RoundedNumber(0.756164, 3).dump(), "0.756");
   EXPECT_EQ(RoundedNumber(-1.5, 2).dump(), "-1.5");
+}
+
+TEST(KpiJson, AReplyForAnotherInstantIsTheNewHeadBeforeTheCachedTail) {
+  KpiReport report;
+  report.position = 42;
+  report.totals.measured.savings_eur = 184;
+  report.groups["2019"].measured.savings_eur = 181;
+  const Timestamp rendered{1'561'939'200'123'456}, asked{1'700'000'000'000'001};
+  const std::string tail = KpiJsonTail(RenderKpiJson(report, KpiGrouping::kYear, rendered));
+  EXPECT_EQ(KpiJsonHead(asked) + tail, RenderKpiJson(report, KpiGrouping::kYear, asked));
+  EXPECT_EQ(nlohmann::json::parse(KpiJsonHead(asked) + tail)["as_of"], asked.ToString());
+  EXPECT_EQ(tail.find(rendered.ToString()), std::string::npos);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ class ServiceTest : public ::testing::Test {
     service_->Handle(std::move(r), [&done](HttpResponse resp) { done.set_value(std::move(resp)); });
     return done.get_future().get();
   }
-  static std::string Type(const HttpResponse& r) { return json::parse(r.body)["type"]; }
+  static std::string Type(const HttpResponse& r) { return json::parse(r.Body())["type"]; }
 
   std::unique_ptr<LogStore> store_ = NewMemoryStore();
   MemoryTokenStore tokens_;
@@ -80,12 +80,12 @@ TEST_F(ServiceTest, PrecedenceOfErrors) {
 TEST_F(ServiceTest, CommandReplyAndRead) {
   HttpResponse created = Call("POST", "/v1/programmes", "admin-secret", kProgramme);
   ASSERT_EQ(created.status, 201);
-  json body = json::parse(created.body);
+  json body = json::parse(created.Body());
   EXPECT_EQ(body["position"], 1);
   EXPECT_EQ(body["stream"], "programme-ziri");
   HttpResponse read = Call("GET", "/v1/programmes/ziri");
   EXPECT_EQ(read.status, 200);
-  EXPECT_EQ(json::parse(read.body)["facilitator_org"], "T");
+  EXPECT_EQ(json::parse(read.Body())["facilitator_org"], "T");
   EXPECT_EQ(Type(Call("GET", "/v1/programmes/ziri", "")), "unauthorized");
 }
 
@@ -119,7 +119,7 @@ TEST(ServiceUnavailable, StorageRefusingWritesIs503WithRetryAfterAndNothingWritt
   flaky->failing = true;
   HttpResponse refused = call("POST", "/v1/programmes", kProgramme);
   EXPECT_EQ(refused.status, 503);
-  EXPECT_EQ(json::parse(refused.body)["type"], "unavailable");
+  EXPECT_EQ(json::parse(refused.Body())["type"], "unavailable");
   bool retry_after = false;
   for (const auto& [k, v] : refused.headers) retry_after |= k == "Retry-After" && v == "1";
   EXPECT_TRUE(retry_after);
@@ -155,7 +155,7 @@ class CheckpointTest : public ServiceTest {
                        "participants":[{"company_id":"acme","role":"provider"},{"company_id":"bois","role":"receiver"}]})")
                   .status, 201);
   }
-  std::string Kpis() { return json::parse(Call("GET", "/v1/kpis?group_by=stage").body)["groups"].dump(); }
+  std::string Kpis() { return json::parse(Call("GET", "/v1/kpis?group_by=stage").Body())["groups"].dump(); }
 
   MemoryCheckpointStore checkpoints_;
 };
@@ -163,14 +163,14 @@ class CheckpointTest : public ServiceTest {
 TEST_F(CheckpointTest, ShutdownSavesTheModelsAndStartUpFoldsOnlyTheTail) {
   Restart();  // now with checkpoints
   Populate();
-  const std::string programme = Call("GET", "/v1/programmes/ziri").body;
+  const std::string programme = Call("GET", "/v1/programmes/ziri").Body();
   const std::string kpis = Kpis();
   Restart();
   Result<std::optional<Checkpoint>> saved = checkpoints_.Get(kReadModelsCheckpoint);
   ASSERT_TRUE(saved.ok() && saved->has_value());
   EXPECT_EQ((*saved)->position, store_->Head().position);
   EXPECT_EQ((*saved)->format, ReadModels::kFormatVersion);
-  EXPECT_EQ(Call("GET", "/v1/programmes/ziri").body, programme);
+  EXPECT_EQ(Call("GET", "/v1/programmes/ziri").Body(), programme);
   EXPECT_EQ(Kpis(), kpis);
 
   // A checkpoint behind the head: the tail is folded on top of it.
@@ -186,7 +186,7 @@ TEST_F(CheckpointTest, ShutdownSavesTheModelsAndStartUpFoldsOnlyTheTail) {
                                        SystemNow, &checkpoints_);
   ASSERT_TRUE(service_->Start().ok());
   service_->WaitUntilReady();
-  EXPECT_EQ(Call("GET", "/v1/programmes/ziri").body, programme);
+  EXPECT_EQ(Call("GET", "/v1/programmes/ziri").Body(), programme);
   EXPECT_EQ(Kpis(), kpis);
 }
 
@@ -204,7 +204,7 @@ TEST_F(CheckpointTest, ACheckpointOfAnotherFormatOrDamagedIsIgnored) {
     ASSERT_TRUE(service_->Start().ok());
     service_->WaitUntilReady();
     EXPECT_EQ(Kpis(), kpis);
-    EXPECT_EQ(json::parse(Call("GET", "/v1/programmes/ziri").body)["companies"].size(), 2u);
+    EXPECT_EQ(json::parse(Call("GET", "/v1/programmes/ziri").Body())["companies"].size(), 2u);
   }
 }
 
