@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -85,6 +86,26 @@ using Executor = net::io_context::executor_type;
 using Socket = tcp::socket::rebind_executor<Executor>::other;
 using Stream = beast::basic_stream<tcp, Executor>;
 
+// The header as Beast's serializer writes it (status line, the fields in
+// order, a blank line), in one piece: the reply is then written as three
+// plain buffers, header and the body's two parts, without the serializer's
+// buffer-sequence machinery (9 % of synergyd's samples for a GET).
+std::string HeaderText(const Response& r) {
+  std::string out;
+  out.reserve(256);
+  out += r.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.result_int());
+  out += ' ';
+  auto text = [](beast::string_view v) { return std::string_view(v.data(), v.size()); };
+  out += text(r.reason().empty() ? http::obsolete_reason(r.result()) : r.reason());
+  out += "\r\n";
+  for (const auto& field : r) {
+    out.append(text(field.name_string())).append(": ").append(text(field.value())).append("\r\n");
+  }
+  out += "\r\n";
+  return out;
+}
+
 Response ToBeast(HttpResponse r, unsigned version, bool keep_alive) {
   Response out{static_cast<http::status>(r.status), version};
   out.set(http::field::server, "synergyd");
@@ -135,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::optional<Response> response;
     std::string method, target;
     std::chrono::steady_clock::time_point started;
+    std::string header = {};  // the response's header as written
   };
 
   void DoRead() {
@@ -273,8 +295,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (writing_ || slots_.empty() || !slots_.front().response) return;
     writing_ = true;
     stream_.expires_after(kWriteTimeout);
-    http::async_write(stream_, *slots_.front().response,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    Slot& slot = slots_.front();
+    slot.header = HeaderText(*slot.response);
+    const SharedBody::value_type& body = slot.response->body();
+    const std::array<net::const_buffer, 3> buffers = {
+        net::buffer(slot.header), net::buffer(body.own),
+        body.shared ? net::buffer(*body.shared) : net::const_buffer()};
+    net::async_write(stream_, buffers,
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, std::size_t) {
