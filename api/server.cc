@@ -212,6 +212,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (parser_->content_length() && *parser_->content_length() > kBodyLimit) {
       return TooLarge();
     }
+    // No body (a GET): the request is whole; Beast's read would only post
+    // its completion.
+    if (parser_->is_done()) return OnRead({}, 0);
     parser_->body_limit(kBodyLimit);  // a chunked body stops here
     if (slots_.empty()) stream_.expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
