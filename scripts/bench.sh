@@ -72,6 +72,7 @@ case "${1:-}" in
     }
     run "(a) POST new synergy" identify.lua
     run "(b) POST measurement, If-Match" measure.lua
+    sync  # (c) starts with the writes of (a) and (b) on disk, as the floor below
     run "(c) GET synergy" read.lua
     curl -sf "$url/v1/audit/verify" -H "$auth"; echo
     # The floor for (c): a server that only answers a body of the same size,
@@ -79,6 +80,7 @@ case "${1:-}" in
     # a reply of that size at all.
     bytes=$(curl -sf "$url/v1/synergies/s1" -H "$auth" | wc -c)
     kill "$pid"; wait "$pid" 2>/dev/null || true
+    sync
     build/release/bench/http_floor 0 "$bytes" > "$dir/floor" &
     floor=$!
     for _ in $(seq 100); do grep -q listening "$dir/floor" && break; sleep 0.01; done
