@@ -48,8 +48,9 @@ void Fail(beast::error_code ec, const char* what) {
   spdlog::debug("{}: {}", what, ec.message());
 }
 
-// A reply's body: its own part, then a part shared with a cache. Beast
-// writes both from where they are, without a copy.
+// A reply's body: its own part, then a part shared with a cache, written
+// from where they are (see DoWrite). Beast only sizes it (prepare_payload);
+// it never serializes it.
 struct SharedBody {
   struct value_type {
     std::string own;
@@ -58,24 +59,6 @@ struct SharedBody {
   static std::uint64_t size(const value_type& body) {
     return body.own.size() + (body.shared ? body.shared->size() : 0);
   }
-
-  class writer {
-   public:
-    using const_buffers_type = std::array<net::const_buffer, 2>;
-    template <bool isRequest, class Fields>
-    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
-    void init(beast::error_code& ec) { ec = {}; }
-    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
-      ec = {};
-      if (size(body_) == 0) return boost::none;
-      const_buffers_type buffers = {net::const_buffer(body_.own.data(), body_.own.size()),
-                                    body_.shared ? net::buffer(*body_.shared) : net::const_buffer()};
-      return std::make_pair(buffers, false);
-    }
-
-   private:
-    const value_type& body_;
-  };
 };
 
 using Response = http::response<SharedBody>;
