@@ -62,6 +62,7 @@ bool ReadModels::Load(std::string_view snapshot) {
   }
   LoadArchive ar(in);
   ar(loaded.position_, loaded.programmes_, loaded.synergies_);
+  for (auto& [id, state] : loaded.synergies_) loaded.synergy_index_.emplace(id, &state);
   if (!in.ok() || !loaded.kpis_.Load(in) || loaded.kpis_.position() != loaded.position_) {
     *this = ReadModels();
     return false;
@@ -90,9 +91,12 @@ void ReadModels::Apply(const RecordedEvent& e) {
     return;
   }
   if (std::string_view id = StreamId(e.stream, "synergy-"); !id.empty()) {
-    auto it = synergies_.find(id);
-    if (it == synergies_.end()) it = synergies_.emplace(std::string(id), SynergyState{}).first;
-    EvolveInPlace(it->second, e.event);
+    auto it = synergy_index_.find(id);
+    if (it == synergy_index_.end()) {
+      auto added = synergies_.emplace(std::string(id), SynergyState{}).first;
+      it = synergy_index_.emplace(added->first, &added->second).first;
+    }
+    EvolveInPlace(*it->second, e.event);
   }
 }
 
@@ -102,8 +106,8 @@ const ProgrammeView* ReadModels::FindProgramme(std::string_view id) const {
 }
 
 const SynergyState* ReadModels::FindSynergy(std::string_view id) const {
-  auto it = synergies_.find(id);
-  return it == synergies_.end() ? nullptr : &it->second;
+  auto it = synergy_index_.find(id);
+  return it == synergy_index_.end() ? nullptr : it->second;
 }
 
 SynergyState SynergyAsOf(const std::vector<RecordedEvent>& stream_events, Timestamp as_of) {

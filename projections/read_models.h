@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/event_store.h"
@@ -25,6 +26,14 @@ struct ProgrammeView {
 
 class ReadModels {
  public:
+  ReadModels() = default;
+  // Moves only: the synergy index views the keys and values of synergies_,
+  // which a move hands over and a copy would not.
+  ReadModels(ReadModels&&) = default;
+  ReadModels& operator=(ReadModels&&) = default;
+  ReadModels(const ReadModels&) = delete;
+  ReadModels& operator=(const ReadModels&) = delete;
+
   // Bumped whenever Save's layout or what Apply keeps changes (including the
   // KPI projection's format): a checkpoint of another version is ignored and
   // the models rebuilt from position 0.
@@ -51,7 +60,10 @@ class ReadModels {
  private:
   KpiProjection kpis_;
   std::map<std::string, ProgrammeView, std::less<>> programmes_;
-  std::map<std::string, SynergyState, std::less<>> synergies_;
+  std::map<std::string, SynergyState, std::less<>> synergies_;  // in id order, for lists
+  // Every entry of synergies_ by id, for lookups: the ordered map's search
+  // was 4 % of a GET of a synergy among 10,000.
+  std::unordered_map<std::string_view, SynergyState*> synergy_index_;
   std::uint64_t position_ = 0;
 };
 

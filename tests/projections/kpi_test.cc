@@ -544,12 +544,24 @@ TEST_P(KpiProperty, ReadModelsFromACheckpointPlusTheTailEqualAFullFold) {
     full.Apply(events[i]);
     if (i < events.size() / 3) half.Apply(events[i]);
   }
+  // Every synergy of `models` is found by id in `found_in`, the same.
+  auto all_found = [](const ReadModels& models, const ReadModels& found_in) {
+    for (const auto& [id, state] : models.synergies()) {
+      const SynergyState* found = found_in.FindSynergy(id);
+      ASSERT_NE(found, nullptr) << id;
+      EXPECT_EQ(*found, state) << id;
+    }
+  };
   ReadModels resumed;
   ASSERT_TRUE(resumed.Load(half.Save()));
   EXPECT_EQ(resumed.Save(), half.Save());
+  ASSERT_FALSE(half.synergies().empty());
+  all_found(half, resumed);
   for (const RecordedEvent& e : events) resumed.Apply(e);  // the folded part is skipped
   EXPECT_EQ(resumed.position(), full.position());
   EXPECT_EQ(resumed.Save(), full.Save());
+  all_found(full, resumed);
+  EXPECT_EQ(resumed.synergies().size(), full.synergies().size());
   EXPECT_EQ(resumed.kpis().Compute(ByYear()), full.kpis().Compute(ByYear()));
   // Every truncation and a changed format are refused, leaving empty models.
   const std::string bytes = full.Save();
@@ -557,6 +569,7 @@ TEST_P(KpiProperty, ReadModelsFromACheckpointPlusTheTailEqualAFullFold) {
     ReadModels truncated;
     EXPECT_FALSE(truncated.Load(std::string_view(bytes).substr(0, cut))) << cut;
     EXPECT_EQ(truncated.position(), 0u);
+    EXPECT_EQ(truncated.FindSynergy(full.synergies().begin()->first), nullptr) << cut;
   }
 }
 
