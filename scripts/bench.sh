@@ -83,8 +83,7 @@ case "${1:-}" in
     sync
     build/release/bench/http_floor 0 "$bytes" > "$dir/floor" &
     floor=$!
-    for _ in $(seq 100); do grep -q listening "$dir/floor" && break; sleep 0.01; done
-    url=$(sed -n 's/^listening on //p' "$dir/floor")
+    url=$(listening_url "$dir/floor")
     run "(c) floor: fixed ${bytes} B replies" read.lua
     ;;
   kpi)

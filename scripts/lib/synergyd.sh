@@ -20,9 +20,15 @@ start_synergyd() {
   shift
   "$SYNERGYD" serve --data-dir "$data" --port 0 "$@" > "$dir/out" 2>> "$dir/log" &
   pid=$!
-  # 10 ms steps: the KPI benchmark times start-up with this.
-  for _ in $(seq 1000); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.01; done
-  url=$(sed -n 's/^listening on //p' "$dir/out")
+  url=$(listening_url "$dir/out")
   [[ -n $url ]] || { echo "synergyd did not start"; tail "$dir/log"; exit 1; }
   until curl -sf "$url/readyz" >/dev/null; do sleep 0.01; done
+}
+
+# listening_url FILE: waits up to 10 s for a server's "listening on URL"
+# line in FILE and prints the URL (nothing if it never came). 10 ms steps:
+# the KPI benchmark times start-up with this.
+listening_url() {
+  for _ in $(seq 1000); do grep -q listening "$1" 2>/dev/null && break; sleep 0.01; done
+  sed -n 's/^listening on //p' "$1"
 }
