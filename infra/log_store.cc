@@ -349,8 +349,10 @@ Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit
   // Chunks go back and forth, so their events (and the strings in them) are
   // reused rather than allocated anew.
   constexpr std::size_t kChunk = 1024, kAhead = 4;
+  // A chunk holds no events until the reader fills one: the visiting side
+  // only ever moves chunks in and out (a chunk of events is half a megabyte).
   struct Chunk {
-    std::vector<RecordedEvent> events = std::vector<RecordedEvent>(kChunk);
+    std::vector<RecordedEvent> events;
     std::size_t size = 0;
   };
   std::mutex mu;
@@ -360,7 +362,7 @@ Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit
   std::optional<Error> failure;       // guarded by mu; set before read_all
 
   std::thread reader([&] {
-    Chunk chunk;
+    Chunk chunk{std::vector<RecordedEvent>(kChunk)};
     // Hands `chunk` over and takes a spare one; false once the visitor stopped.
     auto hand_over = [&]() -> bool {
       std::unique_lock lock(mu);
@@ -368,7 +370,7 @@ Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit
       if (stop) return false;
       full.push_back(std::move(chunk));
       if (spare.empty()) {
-        chunk = Chunk();
+        chunk = Chunk{std::vector<RecordedEvent>(kChunk)};
       } else {
         chunk = std::move(spare.front());
         spare.pop_front();
