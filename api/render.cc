@@ -85,7 +85,7 @@ json RenderSynergy(const SynergyState& s) {
   const SynergyIdentified& id = s.identification;
   json measurements = json::array();
   for (const MeasurementState& m : s.measurements) {
-    json rendered = RenderMeasurementFields(m.measurement);
+    json rendered = RenderMeasurementFields(m.Measured());
     rendered["corrected"] = m.corrected;
     measurements.push_back(std::move(rendered));
   }

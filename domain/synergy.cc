@@ -6,10 +6,46 @@
 
 namespace synergy {
 
+MeasurementState MeasurementState::Of(const BenefitsMeasured& event) {
+  MeasurementProvenance provenance{event.source, event.verified_by, event.co2e_factor_source};
+  return MeasurementState{
+      .id = event.id,
+      .period_from = event.period_from,
+      .period_to = event.period_to,
+      .values = event.values,
+      .method = event.method,
+      .corrected = false,
+      .provenance = provenance.empty()
+                        ? nullptr
+                        : std::make_shared<const MeasurementProvenance>(std::move(provenance))};
+}
+
+BenefitsMeasured MeasurementState::Measured() const {
+  const MeasurementProvenance none;
+  const MeasurementProvenance& p = provenance ? *provenance : none;
+  return BenefitsMeasured{.id = id,
+                          .period_from = period_from,
+                          .period_to = period_to,
+                          .values = values,
+                          .method = method,
+                          .source = p.source,
+                          .verified_by = p.verified_by,
+                          .co2e_factor_source = p.co2e_factor_source};
+}
+
+bool operator==(const MeasurementState& a, const MeasurementState& b) {
+  const bool same_provenance = a.provenance && b.provenance
+                                   ? *a.provenance == *b.provenance
+                                   : !a.provenance && !b.provenance;
+  return a.id == b.id && a.period_from == b.period_from && a.period_to == b.period_to &&
+         a.values == b.values && a.method == b.method && a.corrected == b.corrected &&
+         same_provenance;
+}
+
 const MeasurementState* SynergyState::FindMeasurement(std::string_view id) const {
   // From the latest: corrections mostly follow their measurement closely.
   auto it = std::find_if(measurements.rbegin(), measurements.rend(),
-                         [id](const MeasurementState& m) { return m.measurement.id == id; });
+                         [id](const MeasurementState& m) { return m.id == id; });
   return it == measurements.rend() ? nullptr : &*it;
 }
 
@@ -154,8 +190,7 @@ Events DecideMeasure(const SynergyState& state, const MeasureBenefits& c) {
                          state.operation->occurred_on.ToString() + ")",
                      "period_from");
   }
-  for (const MeasurementState& m : state.measurements) {
-    const BenefitsMeasured& other = m.measurement;
+  for (const MeasurementState& other : state.measurements) {
     if (d.period_from <= other.period_to && other.period_from <= d.period_to) {
       return MakeError(ErrorCode::kValidation,
                        "overlaps measurement " + other.id + " (" +
@@ -235,10 +270,10 @@ void EvolveInPlace(SynergyState& state, const Event& event) {
         } else if constexpr (std::is_same_v<E, SynergyOperational>) {
           state.operation = e;
         } else if constexpr (std::is_same_v<E, BenefitsMeasured>) {
-          state.measurements.push_back(MeasurementState{e, false});
+          state.measurements.push_back(MeasurementState::Of(e));
         } else if constexpr (std::is_same_v<E, MeasurementCorrected>) {
           if (MeasurementState* m = state.FindMeasurement(e.measurement_id)) {
-            m->measurement.values = e.values;
+            m->values = e.values;
             m->corrected = true;
           }
         } else if constexpr (std::is_same_v<E, SynergyAbandoned>) {

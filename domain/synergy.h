@@ -5,6 +5,7 @@
 #define SYNERGY_DOMAIN_SYNERGY_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -16,10 +17,35 @@
 
 namespace synergy {
 
+// The texts that say where a measurement's figures come from, as its event
+// gave them.
+struct MeasurementProvenance {
+  std::optional<std::string> source;
+  std::optional<std::string> verified_by;
+  std::optional<std::string> co2e_factor_source;
+  bool empty() const { return !source && !verified_by && !co2e_factor_source; }
+  friend bool operator==(const MeasurementProvenance&, const MeasurementProvenance&) = default;
+};
+
+// One measurement as its synergy keeps it: the figures inline, the
+// provenance (most often absent) behind a pointer. A synergy keeps one per
+// BenefitsMeasured event, so this is most of a read model's memory: 112
+// bytes on x86-64, where the event itself takes 216.
 struct MeasurementState {
-  BenefitsMeasured measurement;  // values are the latest, after corrections
+  std::string id;
+  Date period_from;
+  Date period_to;
+  Quantities values;  // the latest, after corrections
+  MeasurementMethod method = MeasurementMethod::kMetered;
   bool corrected = false;
-  friend bool operator==(const MeasurementState&, const MeasurementState&) = default;
+  // Null when the event gave none; shared, never changed once made.
+  std::shared_ptr<const MeasurementProvenance> provenance;
+
+  static MeasurementState Of(const BenefitsMeasured& event);
+  // The measurement as its event would state it, with the latest values.
+  BenefitsMeasured Measured() const;
+  // Compares provenance by value.
+  friend bool operator==(const MeasurementState& a, const MeasurementState& b);
 };
 
 struct SynergyState {

@@ -35,11 +35,12 @@ template <class Ar> void Fields(Ar& ar, SynergyOperational& v) { ar(v.occurred_o
 template <class Ar> void Fields(Ar& ar, SynergyAbandoned& v) {
   ar(v.occurred_on, v.reason_code, v.note);
 }
-template <class Ar> void Fields(Ar& ar, BenefitsMeasured& v) {
-  ar(v.id, v.period_from, v.period_to, v.values, v.method, v.source, v.verified_by,
-     v.co2e_factor_source);
+template <class Ar> void Fields(Ar& ar, MeasurementProvenance& v) {
+  ar(v.source, v.verified_by, v.co2e_factor_source);
 }
-template <class Ar> void Fields(Ar& ar, MeasurementState& v) { ar(v.measurement, v.corrected); }
+template <class Ar> void Fields(Ar& ar, MeasurementState& v) {
+  ar(v.id, v.period_from, v.period_to, v.values, v.method, v.corrected, v.provenance);
+}
 template <class Ar> void Fields(Ar& ar, SynergyState& v) {
   ar(v.version, v.identification, v.stage, v.study, v.operation, v.abandonment, v.measurements);
 }

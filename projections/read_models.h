@@ -37,7 +37,7 @@ class ReadModels {
   // Bumped whenever Save's layout or what Apply keeps changes (including the
   // KPI projection's format): a checkpoint of another version is ignored and
   // the models rebuilt from position 0.
-  static constexpr std::uint32_t kFormatVersion = 1 * 1000 + KpiProjection::kFormatVersion;
+  static constexpr std::uint32_t kFormatVersion = 2 * 1000 + KpiProjection::kFormatVersion;
 
   // Folds one event; events must come in position order, without gaps. An
   // event at or below position() is ignored.

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace synergy {
@@ -113,6 +115,12 @@ class SaveArchive {
     out_.U8(v ? 1 : 0);
     if (v) Put(*v);
   }
+  // A shared immutable part: as an optional (a null pointer is absent).
+  template <typename T>
+  void Put(const std::shared_ptr<const T>& v) {
+    out_.U8(v ? 1 : 0);
+    if (v) Put(*v);
+  }
   template <typename T>
   void Put(const std::vector<T>& v) {
     out_.U64(v.size());
@@ -168,6 +176,15 @@ class LoadArchive {
     Get(present);
     if (!present) return v.reset();
     Get(v.emplace());
+  }
+  template <typename T>
+  void Get(std::shared_ptr<const T>& v) {
+    bool present = false;
+    Get(present);
+    if (!present) return v.reset();
+    T loaded;
+    Get(loaded);
+    v = std::make_shared<const T>(std::move(loaded));
   }
   template <typename T>
   void Get(std::vector<T>& v) {

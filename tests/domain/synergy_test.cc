@@ -264,9 +264,31 @@ TEST(CorrectMeasurement, ReplacesAllValuesAndKeepsHistory) {
   const MeasurementState* m = s.FindMeasurement("m1");
   ASSERT_NE(m, nullptr);
   EXPECT_TRUE(m->corrected);
-  EXPECT_EQ(m->measurement.values, (Quantities{0, 3, 0, 0, 0, 0}));
+  EXPECT_EQ(m->values, (Quantities{0, 3, 0, 0, 0, 0}));
   EXPECT_EQ(s.stage, Stage::kMeasured);
   EXPECT_EQ(s.version, 6u);
+}
+
+TEST(CorrectMeasurement, KeepsTheMeasurementsProvenanceAndPeriod) {
+  BenefitsMeasured m = Measured("m2", "2024-05-01", "2024-05-31");
+  m.source = "invoices 2024-05";
+  m.verified_by = "CCI auditor";
+  SynergyState s = Given(InMeasured(), {m});
+  EXPECT_EQ(s.FindMeasurement("m1")->provenance, nullptr);  // none given, none kept
+  s = Given(s, {MeasurementCorrected{"m2", Quantities{7, 0, 0, 0, 0, 0}, "typo"}});
+  const MeasurementState* kept = s.FindMeasurement("m2");
+  ASSERT_NE(kept, nullptr);
+  BenefitsMeasured expected = m;
+  expected.values = Quantities{7, 0, 0, 0, 0, 0};
+  EXPECT_EQ(kept->Measured(), expected);
+  EXPECT_TRUE(kept->corrected);
+  // Equality looks through the pointer.
+  MeasurementState copy = MeasurementState::Of(m);
+  copy.values = expected.values;
+  copy.corrected = true;
+  EXPECT_EQ(copy, *kept);
+  copy.provenance = std::make_shared<const MeasurementProvenance>(MeasurementProvenance{"other", std::nullopt, std::nullopt});
+  EXPECT_NE(copy, *kept);
 }
 
 TEST(CorrectMeasurement, Refusals) {

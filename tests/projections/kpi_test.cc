@@ -427,6 +427,8 @@ class RandomHistory {
         m.period_from = from;
         m.period_to = Date{from.days + Pick(500)};
         m.values = Values();
+        if (Pick(3) == 0) m.source = "invoice " + std::to_string(Pick(100));
+        if (Pick(4) == 0) m.co2e_factor_source = "ADEME";
         Try(log, sstream, synergy, MeasureBenefits{m, today}, owner);
         break;
       }
@@ -435,7 +437,7 @@ class RandomHistory {
           const auto& m = synergy.measurements[static_cast<std::size_t>(
               Pick(static_cast<int>(synergy.measurements.size())))];
           Try(log, sstream, synergy,
-              CorrectMeasurement{{m.measurement.id, Values(), "corrected"}}, owner);
+              CorrectMeasurement{{m.id, Values(), "corrected"}}, owner);
         }
         break;
       default:
