@@ -239,8 +239,10 @@ TEST_F(ApiTest, SynergyLifecycleHistoryAndAsOf) {
   EXPECT_EQ(Post("/v1/synergies/" + sid + "/study", StudyBody(), Admin()).status, 200);
   EXPECT_EQ(Post("/v1/synergies/" + sid + "/operation", {{"occurred_on", "2017-06-01"}}, Admin())
                 .Json()["stage"], "operational");
-  Reply measured = Post("/v1/synergies/" + sid + "/measurements",
-                        MeasurementBody("m1", "2018-07-01", "2019-06-30"), Admin());
+  json with_provenance = MeasurementBody("m1", "2018-07-01", "2019-06-30");
+  with_provenance["source"] = "invoices 2018-2019";
+  with_provenance["verified_by"] = "CCI auditor";
+  Reply measured = Post("/v1/synergies/" + sid + "/measurements", with_provenance, Admin());
   ASSERT_EQ(measured.status, 201);
   EXPECT_EQ(measured.Json()["id"], "m1");
   EXPECT_EQ(measured.Json()["stage"], "measured");
@@ -281,7 +283,13 @@ TEST_F(ApiTest, SynergyLifecycleHistoryAndAsOf) {
   EXPECT_EQ(s["measurements"][0]["values"]["savings_eur"], 400.0);
   EXPECT_EQ(s["measurements"][0]["values"]["co2e_avoided_t"], 0.0);  // replaced whole
   EXPECT_EQ(s["measurements"][0]["corrected"], true);
+  EXPECT_EQ(s["measurements"][0]["period_from"], "2018-07-01");
+  EXPECT_EQ(s["measurements"][0]["method"], "invoiced");
+  EXPECT_EQ(s["measurements"][0]["source"], "invoices 2018-2019");  // kept through the correction
+  EXPECT_EQ(s["measurements"][0]["verified_by"], "CCI auditor");
+  EXPECT_EQ(s["measurements"][0]["co2e_factor_source"], nullptr);
   EXPECT_EQ(s["measurements"][1]["corrected"], false);
+  EXPECT_EQ(s["measurements"][1]["source"], nullptr);
 
   json history = Get("/v1/synergies/" + sid + "/history", Admin()).Json();
   EXPECT_EQ(history["stream"], "synergy-" + sid);
