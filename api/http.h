@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace synergy::api {
@@ -45,8 +47,41 @@ struct HttpResponse {
   }
 };
 
-// Called exactly once with the response, from any thread.
-using Reply = std::function<void(HttpResponse)>;
+// A response, or the function that makes it: a thread that should not
+// spend its time on a response (the store's writer, whose loop every
+// command waits on) hands over the function, which then runs where the
+// answer goes (the connection's thread).
+using ResponseMaker = std::function<HttpResponse()>;
+using Answer = std::variant<HttpResponse, ResponseMaker>;
+
+// The response of `answer`, made now if it is a maker.
+inline HttpResponse Made(Answer answer) {
+  if (ResponseMaker* make = std::get_if<ResponseMaker>(&answer)) return (*make)();
+  return std::get<HttpResponse>(std::move(answer));
+}
+
+// Where a request's answer goes: called exactly once, from any thread.
+class Reply {
+ public:
+  Reply() = default;
+  // From a callback that takes answers as they come (a connection, which
+  // makes a response on its own thread).
+  template <typename F>
+    requires std::is_invocable_v<F&, Answer>
+  Reply(F f) : answer_(std::move(f)) {}  // NOLINT: implicit, as for std::function
+  // From a callback of responses: a maker runs on the thread that answers.
+  template <typename F>
+    requires(!std::is_invocable_v<F&, Answer> && std::is_invocable_v<F&, HttpResponse>)
+  Reply(F f)  // NOLINT: implicit, as for std::function
+      : answer_([f = std::move(f)](Answer a) mutable { f(Made(std::move(a))); }) {}
+
+  void operator()(HttpResponse response) const { answer_(std::move(response)); }
+  void Later(ResponseMaker make) const { answer_(std::move(make)); }
+  void Pass(Answer answer) const { answer_(std::move(answer)); }
+
+ private:
+  std::function<void(Answer)> answer_;
+};
 
 }  // namespace synergy::api
 

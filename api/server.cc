@@ -254,13 +254,14 @@ class Session : public std::enable_shared_from_this<Session> {
     auto self = shared_from_this();
     shared_.service->Handle(
         std::move(request),
-        [self, id, version, keep_alive](HttpResponse response) {
+        [self, id, version, keep_alive](Answer answer) {
           // Any thread. On the connection's thread already (a read answered
           // at once) the reply is completed inline; from another thread (the
-          // writer, after its fsync) it is posted to the connection's thread.
+          // writer, after its fsync) it is posted to the connection's thread,
+          // which makes the response if it came as a maker.
           net::dispatch(self->stream_.get_executor(),
-                    [self, id, version, keep_alive, response = std::move(response)]() mutable {
-                      self->Complete(id, std::move(response), version, keep_alive);
+                    [self, id, version, keep_alive, answer = std::move(answer)]() mutable {
+                      self->Complete(id, Made(std::move(answer)), version, keep_alive);
                     });
         },
         too_large);

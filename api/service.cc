@@ -477,11 +477,17 @@ void Service::Handle(HttpRequest request, Reply reply, bool body_too_large) {
   std::string_view label = route ? route->label : "unmatched";  // static: kept by metrics_
   std::optional<Caller> caller;
   if (!route || !IsPublic(route->endpoint)) caller = Authenticate(request);
-  Reply counted = [this, label, reply = std::move(reply),
-                   actor = caller ? caller->name : std::string()](HttpResponse response) {
-    metrics_.CountRequest(label, response.status);
-    response.actor = actor;
-    reply(std::move(response));
+  auto count = [this, label, actor = caller ? caller->name : std::string()](HttpResponse r) {
+    metrics_.CountRequest(label, r.status);
+    r.actor = actor;
+    return r;
+  };
+  // A response made later is counted when made, where it is made.
+  Reply counted = [count, reply = std::move(reply)](Answer answer) {
+    if (HttpResponse* response = std::get_if<HttpResponse>(&answer)) {
+      return reply(count(std::move(*response)));
+    }
+    reply.Later([count, make = std::get<ResponseMaker>(std::move(answer))] { return count(make()); });
   };
 
   if (!route || !IsPublic(route->endpoint)) {
@@ -889,7 +895,13 @@ void Service::Execute(std::shared_ptr<Plan> plan, Reply reply, int attempt) {
     }
     metrics_.ObserveAppend(std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                          plan->started).count());
-    reply(CommandResponse(*outcome));
+    // This is the writer's thread, which every command waits on: the reply
+    // is rendered, and the plan (the parsed request in it) freed, on the
+    // connection's thread instead.
+    reply.Later([plan = std::move(plan), outcome = std::move(*outcome)]() mutable {
+      plan.reset();
+      return CommandResponse(outcome);
+    });
   });
 }
 
