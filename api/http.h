@@ -77,7 +77,6 @@ class Reply {
 
   void operator()(HttpResponse response) const { answer_(std::move(response)); }
   void Later(ResponseMaker make) const { answer_(std::move(make)); }
-  void Pass(Answer answer) const { answer_(std::move(answer)); }
 
  private:
   std::function<void(Answer)> answer_;
