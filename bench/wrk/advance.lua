@@ -4,6 +4,7 @@ dofile(os.getenv("SYNERGY_WRK_DIR") .. "/common.lua")
 local step = os.getenv("SYNERGY_STEP")
 local n = 0
 function request()
+  if is_check_call() then return wrk.format("GET", "/healthz") end
   local id = thread_id + n * 2
   if id >= synergies then return wrk.format("GET", "/healthz") end
   n = n + 1

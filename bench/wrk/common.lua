@@ -16,3 +16,12 @@ function headers_with(extra)
   for k, v in pairs(extra) do h[k] = v end
   return h
 end
+-- wrk calls request() once on its first thread to check the script, and
+-- never sends what that call returns. A script whose every request must go
+-- out (the set-up's) begins request() with this, true on that one call.
+local checked = false
+function is_check_call()
+  if thread_id ~= 0 or checked then return false end
+  checked = true
+  return true
+end

@@ -4,6 +4,7 @@ dofile(os.getenv("SYNERGY_WRK_DIR") .. "/common.lua")
 local n = 0
 local setup_only = os.getenv("SYNERGY_SETUP") == "1"
 function request()
+  if is_check_call() then return wrk.format("GET", "/healthz") end
   local id
   if setup_only then
     id = thread_id + n * 2
