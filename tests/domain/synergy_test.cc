@@ -287,7 +287,8 @@ TEST(CorrectMeasurement, KeepsTheMeasurementsProvenanceAndPeriod) {
   copy.values = expected.values;
   copy.corrected = true;
   EXPECT_EQ(copy, *kept);
-  copy.provenance = std::make_shared<const MeasurementProvenance>(MeasurementProvenance{"other", std::nullopt, std::nullopt});
+  copy.provenance = std::make_shared<const MeasurementProvenance>(
+      MeasurementProvenance{"other", std::nullopt, std::nullopt});
   EXPECT_NE(copy, *kept);
 }
 
