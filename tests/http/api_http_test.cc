@@ -323,6 +323,15 @@ TEST_F(ApiTest, SynergyLifecycleHistoryAndAsOf) {
   EXPECT_EQ(Get("/v1/synergies?stage=done", Admin()).status, 400);
   EXPECT_EQ(Get("/v1/synergies?programme=nope", Admin()).status, 404);
   EXPECT_EQ(Get("/v1/synergies?colour=red", Admin()).status, 400);
+  // A command's reply is made on the connection's thread, after the
+  // writer's commit; the request counter counts it there, by its status.
+  std::string metrics = Get("/metrics", "").body;
+  EXPECT_NE(metrics.find("synergy_http_requests_total{route=\"/v1/synergies/{sid}/measurements\","
+                         "status=\"201\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("synergy_http_requests_total{route=\"/v1/synergies/{sid}/study\","
+                         "status=\"409\"}"),
+            std::string::npos);
 }
 
 TEST_F(ApiTest, ValidationErrorsNameTheField) {
