@@ -112,12 +112,16 @@ class SaveArchive {
   }
   template <typename T>
   void Put(const std::optional<T>& v) {
-    out_.U8(v ? 1 : 0);
-    if (v) Put(*v);
+    PutPresent(v ? &*v : nullptr);
   }
   // A shared immutable part: as an optional (a null pointer is absent).
   template <typename T>
   void Put(const std::shared_ptr<const T>& v) {
+    PutPresent(v.get());
+  }
+  // A presence byte, then the value if there is one.
+  template <typename T>
+  void PutPresent(const T* v) {
     out_.U8(v ? 1 : 0);
     if (v) Put(*v);
   }
@@ -179,12 +183,9 @@ class LoadArchive {
   }
   template <typename T>
   void Get(std::shared_ptr<const T>& v) {
-    bool present = false;
-    Get(present);
-    if (!present) return v.reset();
-    T loaded;
+    std::optional<T> loaded;
     Get(loaded);
-    v = std::make_shared<const T>(std::move(loaded));
+    v = loaded ? std::make_shared<const T>(std::move(*loaded)) : nullptr;
   }
   template <typename T>
   void Get(std::vector<T>& v) {
