@@ -482,12 +482,15 @@ void Service::Handle(HttpRequest request, Reply reply, bool body_too_large) {
     r.actor = actor;
     return r;
   };
-  // A response made later is counted when made, where it is made.
-  Reply counted = [count, reply = std::move(reply)](Answer answer) {
+  // A response made later is counted when made, where it is made. Called
+  // once: `count` moves on with a maker.
+  Reply counted = [count = std::move(count), reply = std::move(reply)](Answer answer) mutable {
     if (HttpResponse* response = std::get_if<HttpResponse>(&answer)) {
       return reply(count(std::move(*response)));
     }
-    reply.Later([count, make = std::get<ResponseMaker>(std::move(answer))] { return count(make()); });
+    reply.Later([count = std::move(count), make = std::get<ResponseMaker>(std::move(answer))] {
+      return count(make());
+    });
   };
 
   if (!route || !IsPublic(route->endpoint)) {
