@@ -176,16 +176,21 @@ class LoadArchive {
   }
   template <typename T>
   void Get(std::optional<T>& v) {
-    bool present = false;
-    Get(present);
-    if (!present) return v.reset();
+    if (!Present()) return v.reset();
     Get(v.emplace());
   }
   template <typename T>
   void Get(std::shared_ptr<const T>& v) {
-    std::optional<T> loaded;
-    Get(loaded);
-    v = loaded ? std::make_shared<const T>(std::move(*loaded)) : nullptr;
+    if (!Present()) return v.reset();
+    auto loaded = std::make_shared<T>();
+    Get(*loaded);
+    v = std::move(loaded);
+  }
+  // The presence byte written by SaveArchive::PutPresent.
+  bool Present() {
+    bool present = false;
+    Get(present);
+    return present;
   }
   template <typename T>
   void Get(std::vector<T>& v) {
