@@ -69,7 +69,7 @@ std::optional<Timestamp> Timestamp::Parse(std::string_view text) {
   auto hh = ParseDigits(text.substr(11, 2));
   auto mm = ParseDigits(text.substr(14, 2));
   auto ss = ParseDigits(text.substr(17, 2));
-  if (!date || !hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 59) return std::nullopt;
+  if (!date || !hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
   std::size_t i = 19;
   std::int64_t micros = 0;
   if (i < text.size() && text[i] == '.') {
@@ -80,6 +80,12 @@ std::optional<Timestamp> Timestamp::Parse(std::string_view text) {
     for (std::size_t k = 0; k < 6; ++k) {
       micros = micros * 10 + (k < digits ? text[start + k] - '0' : 0);
     }
+  }
+  if (*ss == 60) {
+    // A leap second: the clock has no such second, so it is the last
+    // microsecond of the minute's second 59.
+    *ss = 59;
+    micros = 999'999;
   }
   std::int64_t offset_minutes = 0;
   std::string_view zone = text.substr(i);

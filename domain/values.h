@@ -33,8 +33,9 @@ struct Timestamp {
   std::int64_t micros = 0;
 
   // RFC 3339 in any form (0 to 9 fraction digits, truncated to
-  // microseconds; "Z" or "+hh:mm"/"-hh:mm"), or a bare date "YYYY-MM-DD"
-  // meaning the end of that day UTC. nullopt for anything else.
+  // microseconds; "Z" or "+hh:mm"/"-hh:mm"; a leap second hh:mm:60 is the
+  // last microsecond of hh:mm:59), or a bare date "YYYY-MM-DD" meaning the
+  // end of that day UTC. nullopt for anything else.
   static std::optional<Timestamp> Parse(std::string_view text);
   // RFC 3339 UTC with microseconds: "2026-11-28T10:44:21.123456Z".
   std::string ToString() const;
