@@ -102,9 +102,17 @@ class ObjectReader {
     return *value;
   }
 
+  // An integer is any number without a fractional part, written `12`,
+  // `12.0` or `1.2e1` (as JSON Schema, and so the OpenAPI document, has it).
   std::optional<std::int64_t> OptionalInteger(std::string_view key) {
     const json* v = Find(key);
     if (!v) return std::nullopt;
+    if (v->is_number_float()) {
+      double d = v->get<double>();
+      if (d != std::trunc(d)) throw FieldError{Name(key), "must be an integer"};
+      if (!(d >= -0x1p63 && d < 0x1p63)) throw FieldError{Name(key), "is too large"};
+      return static_cast<std::int64_t>(d);
+    }
     if (!v->is_number_integer()) throw FieldError{Name(key), "must be an integer"};
     if (v->is_number_unsigned() && v->get<std::uint64_t>() > INT64_MAX) {
       throw FieldError{Name(key), "is too large"};

@@ -96,6 +96,16 @@ TEST(Mapping, ValuesAndIntegers) {
   EXPECT_EQ(ToCompanyEnrolled(c).error().field, "employees");
   c["employees"] = 12;
   EXPECT_EQ(*ToCompanyEnrolled(c)->employees, 12);
+  // A number without a fractional part is an integer however it is written.
+  for (const char* text : {"12.0", "1.2e1", "120e-1"}) {
+    c["employees"] = json::parse(text);
+    ASSERT_TRUE(ToCompanyEnrolled(c).ok()) << text;
+    EXPECT_EQ(*ToCompanyEnrolled(c)->employees, 12) << text;
+  }
+  c["employees"] = json::parse("1e19");
+  EXPECT_EQ(ToCompanyEnrolled(c).error().message, "is too large");
+  c["employees"] = json::parse("18446744073709551615");
+  EXPECT_EQ(ToCompanyEnrolled(c).error().message, "is too large");
 }
 
 TEST(Mapping, Tokens) {
