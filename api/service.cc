@@ -47,6 +47,77 @@ std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
   return v;
 }
 
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A weight (RFC 9110 12.4.2): "0" to "1" with up to three decimals.
+std::optional<int> ParseQuality(std::string_view text) {
+  if (text.empty() || (text[0] != '0' && text[0] != '1')) return std::nullopt;
+  int thousandths = (text[0] - '0') * 1000;
+  if (text.size() > 1) {
+    if (text[1] != '.' || text.size() > 5) return std::nullopt;
+    int scale = 100;
+    for (char c : text.substr(2)) {
+      if (c < '0' || c > '9') return std::nullopt;
+      thousandths += (c - '0') * scale;
+      scale /= 10;
+    }
+  }
+  if (thousandths > 1000) return std::nullopt;
+  return thousandths;
+}
+
+// Whether an Accept header asks for CSV rather than JSON (RFC 9110 12.5.1).
+// Each type takes the weight of the most specific range that covers it
+// (`text/csv`, `text/*`, `*/*`; none: not acceptable); CSV wins on a higher
+// weight, or on an equal one when the header names `text/csv` itself.
+// Ranges with a broken weight are skipped.
+bool PrefersCsv(std::string_view accept) {
+  struct Rating {
+    int specificity = 0;  // 3 the type itself, 2 `type/*`, 1 `*/*`
+    int weight = 0;       // thousandths
+  };
+  Rating csv, json;
+  while (!accept.empty()) {
+    std::size_t comma = accept.find(',');
+    std::string_view element = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    std::size_t semi = element.find(';');
+    std::string range = LowerAscii(TrimSpaces(element.substr(0, semi)));
+    std::optional<int> weight = 1000;
+    for (std::string_view params = semi == std::string_view::npos ? "" : element.substr(semi);
+         !params.empty();) {
+      params.remove_prefix(1);  // the ';'
+      std::size_t next = params.find(';');
+      std::string_view param = TrimSpaces(params.substr(0, next));
+      params = next == std::string_view::npos ? std::string_view() : params.substr(next);
+      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        weight = ParseQuality(param.substr(2));
+      }
+    }
+    if (!weight) continue;
+    auto rate = [&](Rating& r, std::string_view type, std::string_view subtype) {
+      std::string_view name = range;
+      std::size_t slash = name.find('/');
+      int specificity = 0;
+      if (name == "*/*") {
+        specificity = 1;
+      } else if (slash != std::string_view::npos && name.substr(0, slash) == type) {
+        std::string_view sub = name.substr(slash + 1);
+        specificity = sub == "*" ? 2 : sub == subtype ? 3 : 0;
+      }
+      if (specificity > r.specificity) r = {specificity, *weight};
+    };
+    rate(csv, "text", "csv");
+    rate(json, "application", "json");
+  }
+  if (csv.weight == 0) return false;
+  return csv.weight > json.weight || (csv.weight == json.weight && csv.specificity == 3);
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -117,6 +188,19 @@ Error BadParameter(std::string field, std::string message) {
 }
 
 HttpResponse BadRequest(const Error& e) { return Problem(e, 400); }
+
+// The query's `as_of`, when given. An offset's '+' written unescaped
+// (`as_of=2026-11-28T10:00:00+01:00`, as a shell or a browser sends it)
+// reaches here as the space query decoding makes of it; no timestamp holds a
+// space there, so it is read as the '+' it was.
+Result<std::optional<Timestamp>> AsOfParameter(const Query& q) {
+  std::optional<std::string> v = q.One("as_of");
+  if (!v) return std::optional<Timestamp>();
+  if (v->size() > 6 && (*v)[v->size() - 6] == ' ') (*v)[v->size() - 6] = '+';
+  std::optional<Timestamp> t = Timestamp::Parse(*v);
+  if (!t) return BadParameter("as_of", "must be an RFC 3339 timestamp or a date");
+  return t;
+}
 
 HttpResponse WithETag(HttpResponse r, const std::string& etag) {
   r.Set("ETag", etag);
@@ -1027,10 +1111,9 @@ HttpResponse Service::Read(const Route& route, const HttpRequest& request, const
       bool history = route.endpoint == Endpoint::kHistory;
       Result<Query> q = history ? ParseQuery(route.query, {}) : ParseQuery(route.query, {"as_of"});
       if (!q.ok()) return BadRequest(q.error());
-      std::optional<Timestamp> as_of;
-      if (auto v = q->One("as_of"); v && !(as_of = Timestamp::Parse(*v))) {
-        return BadRequest(BadParameter("as_of", "must be an RFC 3339 timestamp or a date"));
-      }
+      Result<std::optional<Timestamp>> given = AsOfParameter(*q);
+      if (!given.ok()) return BadRequest(given.error());
+      const std::optional<Timestamp> as_of = *given;
       const std::string& sid = route.ids[0];
       {
         std::shared_lock lock(models_mu_);
@@ -1105,10 +1188,9 @@ HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const
   if (query.from && query.to && *query.from > *query.to) {
     return BadRequest(BadParameter("from", "must not lie after to"));
   }
-  std::optional<Timestamp> as_of;
-  if (auto v = q->One("as_of"); v && !(as_of = Timestamp::Parse(*v))) {
-    return BadRequest(BadParameter("as_of", "must be an RFC 3339 timestamp or a date"));
-  }
+  Result<std::optional<Timestamp>> given = AsOfParameter(*q);
+  if (!given.ok()) return BadRequest(given.error());
+  const std::optional<Timestamp> as_of = *given;
   if (auto v = q->One("group_by"); v && !(query.group_by = ParseKpiGrouping(*v))) {
     return BadRequest(
         BadParameter("group_by", "must be year, programme, region, resource, kind or stage"));
@@ -1118,7 +1200,7 @@ HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const
     if (*v != "json" && *v != "csv") return BadRequest(BadParameter("format", "must be json or csv"));
     csv = *v == "csv";
   } else if (auto accept = request.Header("accept")) {
-    csv = LowerAscii(*accept).find("text/csv") != std::string::npos;
+    csv = PrefersCsv(*accept);
   }
   query.region = q->One("region");
   std::vector<std::string> programmes = q->All("programme");

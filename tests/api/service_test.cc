@@ -36,6 +36,12 @@ class ServiceTest : public ::testing::Test {
     return done.get_future().get();
   }
   static std::string Type(const HttpResponse& r) { return json::parse(r.Body())["type"]; }
+  static std::string ContentType(const HttpResponse& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "Content-Type") return value;
+    }
+    return "";
+  }
 
   std::unique_ptr<LogStore> store_ = NewMemoryStore();
   MemoryTokenStore tokens_;
@@ -87,6 +93,51 @@ TEST_F(ServiceTest, CommandReplyAndRead) {
   EXPECT_EQ(read.status, 200);
   EXPECT_EQ(json::parse(read.Body())["facilitator_org"], "T");
   EXPECT_EQ(Type(Call("GET", "/v1/programmes/ziri", "")), "unauthorized");
+}
+
+TEST_F(ServiceTest, AsOfWithAnOffsetSentUnescaped) {
+  ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret", kProgramme).status, 201);
+  // '+' in a query is a space once decoded; in an offset it is read back as '+'.
+  for (const char* offset : {"+02:00", "%2B02:00"}) {
+    HttpResponse r = Call("GET", std::string("/v1/kpis?as_of=2000-01-01T10:00:00") + offset);
+    ASSERT_EQ(r.status, 200) << offset;
+    EXPECT_EQ(json::parse(r.Body())["as_of"], "2000-01-01T08:00:00.000000Z");
+    EXPECT_EQ(json::parse(r.Body())["position"], 0);
+  }
+  EXPECT_EQ(Call("GET", "/v1/kpis?as_of=2000-01-01T10:00:00-02:00").status, 200);
+  // The synergy's as_of is read the same way: the unknown synergy is found
+  // missing only once the parameter has been accepted.
+  EXPECT_EQ(Type(Call("GET", "/v1/synergies/s1?as_of=2000-01-01T10:00:00+02:00")), "not-found");
+  for (const char* bad : {"2000-01-01T10:00:00+02", "2000-01-01 10:00:00Z", "2000-01-01T10:00:00"}) {
+    HttpResponse r = Call("GET", std::string("/v1/kpis?as_of=") + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(json::parse(r.Body())["errors"][0]["field"], "as_of");
+    EXPECT_EQ(Type(Call("GET", std::string("/v1/synergies/s1?as_of=") + bad)), "validation") << bad;
+  }
+}
+
+TEST_F(ServiceTest, KpiFormatFollowsTheAcceptHeaderWeights) {
+  auto type = [this](std::string accept) {
+    HttpResponse r = Call("GET", "/v1/kpis", "admin-secret", "", {{"accept", accept}});
+    EXPECT_EQ(r.status, 200) << accept;
+    return ContentType(r).substr(0, 8) == "text/csv" ? "csv" : "json";
+  };
+  EXPECT_STREQ(type("text/csv"), "csv");
+  EXPECT_STREQ(type("Text/CSV; charset=utf-8"), "csv");
+  EXPECT_STREQ(type("application/json;q=0.9, text/csv"), "csv");
+  EXPECT_STREQ(type("text/csv, */*;q=0.1"), "csv");
+  EXPECT_STREQ(type("text/csv, application/json"), "csv");  // equal: the one named
+  EXPECT_STREQ(type("text/*"), "csv");
+  EXPECT_STREQ(type("text/csv;q=0.5, application/json"), "json");
+  EXPECT_STREQ(type("text/csv;q=0"), "json");  // not acceptable
+  EXPECT_STREQ(type("text/csv;q=0, text/*"), "json");
+  EXPECT_STREQ(type("text/*, application/json"), "json");
+  EXPECT_STREQ(type("*/*"), "json");
+  EXPECT_STREQ(type("text/csv;q=2, application/json;q=0.5"), "json");  // broken weight: skipped
+  EXPECT_STREQ(type("text/csv;q=0.001 , application/json;q=0"), "csv");
+  // format= wins over Accept.
+  HttpResponse r = Call("GET", "/v1/kpis?format=json", "admin-secret", "", {{"accept", "text/csv"}});
+  EXPECT_EQ(ContentType(r), "application/json");
 }
 
 // A memory backend whose writes fail while `failing` is set.
