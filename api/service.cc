@@ -39,11 +39,19 @@ std::string LowerAscii(std::string_view s) {
   return out;
 }
 
+// Decimal digits, nothing else; a number past 2^64 - 1 is read as 2^64 - 1
+// (it is still an integer >= 0: a limit above the cap is lowered to the
+// cap, an If-Match that far ahead is merely not the stream's version).
 std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
   if (text.empty()) return std::nullopt;
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    v = UINT64_MAX;  // `end` is still past the digits
+  } else if (ec != std::errc()) {
+    return std::nullopt;
+  }
+  if (end != text.data() + text.size()) return std::nullopt;
   return v;
 }
 

@@ -140,6 +140,26 @@ TEST_F(ServiceTest, KpiFormatFollowsTheAcceptHeaderWeights) {
   EXPECT_EQ(ContentType(r), "application/json");
 }
 
+TEST_F(ServiceTest, IntegersPastTheirTypeAreStillIntegers) {
+  ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret", kProgramme).status, 201);
+  const std::string huge = "99999999999999999999999";  // over 2^64
+  // Lowered to their caps, as any limit or wait above them.
+  HttpResponse feed = Call("GET", "/v1/events?limit=" + huge + "&wait=" + huge);
+  ASSERT_EQ(feed.status, 200);
+  EXPECT_EQ(json::parse(feed.Body())["events"].size(), 1u);
+  HttpResponse past = Call("GET", "/v1/events?after=" + huge);
+  ASSERT_EQ(past.status, 200);
+  EXPECT_TRUE(json::parse(past.Body())["events"].empty());
+  // A version the stream is not at: 412, nothing written.
+  HttpResponse late = Call("POST", "/v1/programmes/ziri/companies", "admin-secret",
+                           R"({"id":"c1","name":"C"})", {{"if-match", "\"" + huge + "\""}});
+  EXPECT_EQ(Type(late), "version-conflict");
+  EXPECT_EQ(json::parse(Call("GET", "/v1/programmes/ziri").Body())["version"], 1);
+  for (const char* bad : {"-1", "+1", "1.0", "1e3", " 1"}) {
+    EXPECT_EQ(Call("GET", std::string("/v1/events?limit=") + bad).status, 400) << bad;
+  }
+}
+
 // A memory backend whose writes fail while `failing` is set.
 class FlakyBackend final : public testing::SharedBackend {
  public:
