@@ -119,6 +119,14 @@ int Failed(const Error& error, int status) {
   return status;
 }
 
+// Whether `dir` holds a database. The commands that only read or redo what
+// is there (verify, rebuild, backup) check it first: opening would make an
+// empty database at a mistyped path and report on that.
+bool HasDatabase(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+}
+
 Result<RocksDatabase> OpenData(const std::string& dir, const RocksOptions& options = {}) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -275,7 +283,9 @@ int Verify(int argc, char** argv) {
             {"data-dir"}, {}};
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
-  Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
+  const std::string dir = o->Get("data-dir", "./var/data");
+  if (!HasDatabase(dir)) return Failed(MakeError(ErrorCode::kNotFound, "no database in " + dir), 2);
+  Result<RocksDatabase> db = OpenData(dir);
   if (!db.ok()) return Failed(db.error(), 2);
   Result<VerifyReport> report = VerifyChain(*db->log);
   if (!report.ok()) return Failed(report.error(), 2);
@@ -350,7 +360,9 @@ int Rebuild(int argc, char** argv) {
             {"data-dir"}, {}};
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
-  Result<RocksDatabase> db = OpenData(o->Get("data-dir", "./var/data"));
+  const std::string dir = o->Get("data-dir", "./var/data");
+  if (!HasDatabase(dir)) return Failed(MakeError(ErrorCode::kNotFound, "no database in " + dir), 1);
+  Result<RocksDatabase> db = OpenData(dir);
   if (!db.ok()) return Failed(db.error(), 1);
   const std::uint64_t head = db->log->Head().position;
   Progress progress("rebuilding");
@@ -403,7 +415,7 @@ int Backup(int argc, char** argv) {
     return 1;
   }
   const std::string dir = o->Get("data-dir", "./var/data");
-  if (!std::filesystem::exists(dir, ec)) {
+  if (!HasDatabase(dir)) {
     std::fprintf(stderr, "synergyd backup: no database in %s\n", dir.c_str());
     return 1;
   }

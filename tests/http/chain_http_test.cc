@@ -2,6 +2,9 @@
 // last verified position and refuses a broken one unless told otherwise.
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "infra/rocks_store.h"
 #include "tests/http/http_client.h"
@@ -69,6 +72,26 @@ TEST(ChainAtStartUp, AnIntactChainIsVerifiedOnceThenOnlyItsTail) {
   server.Start();  // nothing appended since: nothing to check, it starts
   EXPECT_TRUE(server.Alive());
   EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST(ChainAtStartUp, VerifyAndRebuildRefuseADirectoryWithoutADatabase) {
+  const std::filesystem::path missing =
+      std::filesystem::temp_directory_path() / ("synergy-no-db-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(missing);
+  std::filesystem::create_directories(missing / "empty");
+  for (const std::filesystem::path& dir : {missing / "absent", missing / "empty"}) {
+    int status = -1;
+    std::string out = RunSynergyd({"verify", "--data-dir", dir.string()}, &status, true);
+    EXPECT_EQ(status, 2) << out;
+    EXPECT_NE(out.find("no database in"), std::string::npos) << out;
+    out = RunSynergyd({"rebuild", "--data-dir", dir.string()}, &status, true);
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_NE(out.find("no database in"), std::string::npos) << out;
+  }
+  // Nothing was made on the way.
+  EXPECT_FALSE(std::filesystem::exists(missing / "absent"));
+  EXPECT_TRUE(std::filesystem::is_empty(missing / "empty"));
+  std::filesystem::remove_all(missing);
 }
 
 }  // namespace
