@@ -133,6 +133,12 @@ Result<RocksDatabase> OpenData(const std::string& dir, const RocksOptions& optio
   return OpenRocksDatabase(dir, SystemNow, options);
 }
 
+// The database that `dir` already holds (see HasDatabase).
+Result<RocksDatabase> OpenExisting(const std::string& dir) {
+  if (!HasDatabase(dir)) return MakeError(ErrorCode::kNotFound, "no database in " + dir);
+  return OpenData(dir);
+}
+
 // The last position whose chain was verified and its hash, kept beside the
 // checkpoints: start-up verifies only what was appended after it.
 constexpr std::string_view kVerifiedChain = "verified_chain";
@@ -283,9 +289,7 @@ int Verify(int argc, char** argv) {
             {"data-dir"}, {}};
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
-  const std::string dir = o->Get("data-dir", "./var/data");
-  if (!HasDatabase(dir)) return Failed(MakeError(ErrorCode::kNotFound, "no database in " + dir), 2);
-  Result<RocksDatabase> db = OpenData(dir);
+  Result<RocksDatabase> db = OpenExisting(o->Get("data-dir", "./var/data"));
   if (!db.ok()) return Failed(db.error(), 2);
   Result<VerifyReport> report = VerifyChain(*db->log);
   if (!report.ok()) return Failed(report.error(), 2);
@@ -360,9 +364,7 @@ int Rebuild(int argc, char** argv) {
             {"data-dir"}, {}};
   std::optional<Options> o = Parse(c, argc, argv, 2);
   if (!o) return Usage(c, 2);
-  const std::string dir = o->Get("data-dir", "./var/data");
-  if (!HasDatabase(dir)) return Failed(MakeError(ErrorCode::kNotFound, "no database in " + dir), 1);
-  Result<RocksDatabase> db = OpenData(dir);
+  Result<RocksDatabase> db = OpenExisting(o->Get("data-dir", "./var/data"));
   if (!db.ok()) return Failed(db.error(), 1);
   const std::uint64_t head = db->log->Head().position;
   Progress progress("rebuilding");

@@ -74,7 +74,8 @@ TEST(ChainAtStartUp, AnIntactChainIsVerifiedOnceThenOnlyItsTail) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
-TEST(ChainAtStartUp, VerifyAndRebuildRefuseADirectoryWithoutADatabase) {
+// verify and rebuild read what a database holds: none is no "ok: 0 events".
+TEST(OfflineCommands, VerifyAndRebuildRefuseADirectoryWithoutADatabase) {
   const std::filesystem::path missing =
       std::filesystem::temp_directory_path() / ("synergy-no-db-" + std::to_string(::getpid()));
   std::filesystem::remove_all(missing);
