@@ -70,6 +70,10 @@ class Database {
   static Result<std::shared_ptr<Database>> Open(std::string dir, const RocksOptions& options) {
     std::shared_ptr<Database> d(new Database(std::move(dir), options));
     rocksdb::Status s = d->OpenLocked();
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      // RocksDB's LOCK file is held: say so in the operator's words.
+      return Unavailable("open " + d->dir_ + ": the database is in use (by a running synergyd?)", s);
+    }
     if (!s.ok()) return Unavailable("open " + d->dir_, s);
     return d;
   }

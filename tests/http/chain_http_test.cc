@@ -95,5 +95,18 @@ TEST(OfflineCommands, VerifyAndRebuildRefuseADirectoryWithoutADatabase) {
   std::filesystem::remove_all(missing);
 }
 
+// The commands that open the database themselves meet a server holding it.
+TEST(OfflineCommands, ADatabaseInUseIsNamedSo) {
+  ServerProcess server;
+  int status = -1;
+  std::string out = RunSynergyd(
+      {"token", "create", "--data-dir", server.data_dir(), "--name", "x", "--role", "admin"},
+      &status, true);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("the database is in use"), std::string::npos) << out;
+  EXPECT_TRUE(server.Alive());
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace synergy::testing
