@@ -55,10 +55,20 @@ std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
   return v;
 }
 
+// Optional white space (RFC 9110 5.6.3) off both ends.
 std::string_view TrimSpaces(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// The text of `list` up to the first `separator` (all of it when there is
+// none); `list` keeps what follows the separator.
+std::string_view PopItem(std::string_view& list, char separator) {
+  std::size_t at = list.find(separator);
+  std::string_view item = list.substr(0, at);
+  list = at == std::string_view::npos ? std::string_view() : list.substr(at + 1);
+  return item;
 }
 
 // A weight (RFC 9110 12.4.2): "0" to "1" with up to three decimals.
@@ -78,49 +88,41 @@ std::optional<int> ParseQuality(std::string_view text) {
   return thousandths;
 }
 
+// How closely a media range (lower case) names `type`/`subtype`: 3 itself,
+// 2 `type/*`, 1 `*/*`, 0 not at all.
+int Specificity(std::string_view range, std::string_view type, std::string_view subtype) {
+  if (range == "*/*") return 1;
+  if (PopItem(range, '/') != type) return 0;
+  return range == "*" ? 2 : range == subtype ? 3 : 0;
+}
+
 // Whether an Accept header asks for CSV rather than JSON (RFC 9110 12.5.1).
 // Each type takes the weight of the most specific range that covers it
-// (`text/csv`, `text/*`, `*/*`; none: not acceptable); CSV wins on a higher
-// weight, or on an equal one when the header names `text/csv` itself.
-// Ranges with a broken weight are skipped.
+// (none: not acceptable); CSV wins on a higher weight, or on an equal one
+// when the header names `text/csv` itself. Ranges with a broken weight are
+// skipped.
 bool PrefersCsv(std::string_view accept) {
   struct Rating {
-    int specificity = 0;  // 3 the type itself, 2 `type/*`, 1 `*/*`
-    int weight = 0;       // thousandths
+    int specificity = 0;
+    int weight = 0;  // thousandths
   };
   Rating csv, json;
   while (!accept.empty()) {
-    std::size_t comma = accept.find(',');
-    std::string_view element = accept.substr(0, comma);
-    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-    std::size_t semi = element.find(';');
-    std::string range = LowerAscii(TrimSpaces(element.substr(0, semi)));
+    std::string_view element = PopItem(accept, ',');  // range;param;...
+    const std::string range = LowerAscii(TrimSpaces(PopItem(element, ';')));
     std::optional<int> weight = 1000;
-    for (std::string_view params = semi == std::string_view::npos ? "" : element.substr(semi);
-         !params.empty();) {
-      params.remove_prefix(1);  // the ';'
-      std::size_t next = params.find(';');
-      std::string_view param = TrimSpaces(params.substr(0, next));
-      params = next == std::string_view::npos ? std::string_view() : params.substr(next);
+    while (!element.empty()) {
+      std::string_view param = TrimSpaces(PopItem(element, ';'));
       if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
         weight = ParseQuality(param.substr(2));
       }
     }
     if (!weight) continue;
-    auto rate = [&](Rating& r, std::string_view type, std::string_view subtype) {
-      std::string_view name = range;
-      std::size_t slash = name.find('/');
-      int specificity = 0;
-      if (name == "*/*") {
-        specificity = 1;
-      } else if (slash != std::string_view::npos && name.substr(0, slash) == type) {
-        std::string_view sub = name.substr(slash + 1);
-        specificity = sub == "*" ? 2 : sub == subtype ? 3 : 0;
-      }
+    auto rate = [&weight](Rating& r, int specificity) {
       if (specificity > r.specificity) r = {specificity, *weight};
     };
-    rate(csv, "text", "csv");
-    rate(json, "application", "json");
+    rate(csv, Specificity(range, "text", "csv"));
+    rate(json, Specificity(range, "application", "json"));
   }
   if (csv.weight == 0) return false;
   return csv.weight > json.weight || (csv.weight == json.weight && csv.specificity == 3);
@@ -173,9 +175,7 @@ struct Query {
 Result<Query> ParseQuery(std::string_view text, std::initializer_list<std::string_view> allowed) {
   Query q;
   while (!text.empty()) {
-    std::size_t amp = text.find('&');
-    std::string_view part = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    std::string_view part = PopItem(text, '&');
     if (part.empty()) continue;
     std::size_t eq = part.find('=');
     std::optional<std::string> key = Unescape(part.substr(0, eq));
@@ -221,10 +221,7 @@ std::optional<HttpResponse> NotModified(const HttpRequest& request, const std::s
   if (!header) return std::nullopt;
   std::string_view list = *header;
   while (!list.empty()) {
-    std::size_t comma = list.find(',');
-    std::string_view tag = list.substr(0, comma);
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    std::string_view tag = TrimSpaces(PopItem(list, ','));
     if (tag.starts_with("W/")) tag.remove_prefix(2);
     if (tag == etag || tag == "*") {
       HttpResponse r;
@@ -232,7 +229,6 @@ std::optional<HttpResponse> NotModified(const HttpRequest& request, const std::s
       r.Set("ETag", etag);
       return r;
     }
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
   }
   return std::nullopt;
 }
@@ -241,9 +237,8 @@ std::optional<HttpResponse> NotModified(const HttpRequest& request, const std::s
 bool HasJsonBody(const HttpRequest& request) {
   std::optional<std::string_view> content_type = request.Header("content-type");
   if (!content_type) return false;
-  std::string media = LowerAscii(content_type->substr(0, content_type->find(';')));
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  return media == "application/json";
+  std::string_view media = *content_type;
+  return LowerAscii(TrimSpaces(PopItem(media, ';'))) == "application/json";
 }
 
 std::string Quoted(std::uint64_t v) { return "\"" + std::to_string(v) + "\""; }
