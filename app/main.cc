@@ -119,23 +119,16 @@ int Failed(const Error& error, int status) {
   return status;
 }
 
-// Whether `dir` holds a database. The commands that only read or redo what
-// is there (verify, rebuild, backup) check it first: opening would make an
-// empty database at a mistyped path and report on that.
-bool HasDatabase(const std::string& dir) {
-  std::error_code ec;
-  return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
-}
-
 Result<RocksDatabase> OpenData(const std::string& dir, const RocksOptions& options = {}) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   return OpenRocksDatabase(dir, SystemNow, options);
 }
 
-// The database that `dir` already holds (see HasDatabase).
+// The database that `dir` already holds: verify and rebuild would otherwise
+// make an empty one at a mistyped path and report on that.
 Result<RocksDatabase> OpenExisting(const std::string& dir) {
-  if (!HasDatabase(dir)) return MakeError(ErrorCode::kNotFound, "no database in " + dir);
+  if (!HoldsRocksDatabase(dir)) return MakeError(ErrorCode::kNotFound, "no database in " + dir);
   return OpenData(dir);
 }
 
@@ -417,7 +410,7 @@ int Backup(int argc, char** argv) {
     return 1;
   }
   const std::string dir = o->Get("data-dir", "./var/data");
-  if (!HasDatabase(dir)) {
+  if (!HoldsRocksDatabase(dir)) {
     std::fprintf(stderr, "synergyd backup: no database in %s\n", dir.c_str());
     return 1;
   }

@@ -15,6 +15,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -604,6 +605,11 @@ Result<std::unique_ptr<LogStore>> OpenRocksStore(const std::string& dir, Clock c
   Result<std::unique_ptr<LogBackend>> backend = OpenRocksBackend(dir);
   if (!backend.ok()) return backend.error();
   return LogStore::Open(std::move(*backend), std::move(clock));
+}
+
+bool HoldsRocksDatabase(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
 }
 
 Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock,

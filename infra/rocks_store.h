@@ -90,6 +90,11 @@ struct RocksDatabase {
 Result<RocksDatabase> OpenRocksDatabase(const std::string& dir, Clock clock = SystemNow,
                                         const RocksOptions& options = {});
 
+// Whether `dir` holds a database already (RocksDB's CURRENT file is there).
+// Opening makes one where there is none; a command that only reads or redoes
+// what a database holds asks this first.
+bool HoldsRocksDatabase(const std::string& dir);
+
 }  // namespace synergy
 
 #endif  // SYNERGY_INFRA_ROCKS_STORE_H_
