@@ -16,6 +16,14 @@ namespace {
 
 using nlohmann::json;
 
+// The value of a response's header `name` ("" when absent).
+std::string HeaderOf(const HttpResponse& r, std::string_view name) {
+  for (const auto& [key, value] : r.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -36,12 +44,6 @@ class ServiceTest : public ::testing::Test {
     return done.get_future().get();
   }
   static std::string Type(const HttpResponse& r) { return json::parse(r.Body())["type"]; }
-  static std::string ContentType(const HttpResponse& r) {
-    for (const auto& [name, value] : r.headers) {
-      if (name == "Content-Type") return value;
-    }
-    return "";
-  }
 
   std::unique_ptr<LogStore> store_ = NewMemoryStore();
   MemoryTokenStore tokens_;
@@ -120,7 +122,7 @@ TEST_F(ServiceTest, KpiFormatFollowsTheAcceptHeaderWeights) {
   auto type = [this](std::string accept) {
     HttpResponse r = Call("GET", "/v1/kpis", "admin-secret", "", {{"accept", accept}});
     EXPECT_EQ(r.status, 200) << accept;
-    return ContentType(r).substr(0, 8) == "text/csv" ? "csv" : "json";
+    return HeaderOf(r, "Content-Type").substr(0, 8) == "text/csv" ? "csv" : "json";
   };
   EXPECT_STREQ(type("text/csv"), "csv");
   EXPECT_STREQ(type("Text/CSV; charset=utf-8"), "csv");
@@ -137,7 +139,7 @@ TEST_F(ServiceTest, KpiFormatFollowsTheAcceptHeaderWeights) {
   EXPECT_STREQ(type("text/csv;q=0.001 , application/json;q=0"), "csv");
   // format= wins over Accept.
   HttpResponse r = Call("GET", "/v1/kpis?format=json", "admin-secret", "", {{"accept", "text/csv"}});
-  EXPECT_EQ(ContentType(r), "application/json");
+  EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/json");
 }
 
 TEST_F(ServiceTest, IntegersPastTheirTypeAreStillIntegers) {
@@ -191,9 +193,7 @@ TEST(ServiceUnavailable, StorageRefusingWritesIs503WithRetryAfterAndNothingWritt
   HttpResponse refused = call("POST", "/v1/programmes", kProgramme);
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(json::parse(refused.Body())["type"], "unavailable");
-  bool retry_after = false;
-  for (const auto& [k, v] : refused.headers) retry_after |= k == "Retry-After" && v == "1";
-  EXPECT_TRUE(retry_after);
+  EXPECT_EQ(HeaderOf(refused, "Retry-After"), "1");
   EXPECT_EQ(store->Head().position, 0u);
   EXPECT_EQ(call("GET", "/v1/programmes/ziri", "").status, 404);  // reads keep working
   flaky->failing = false;

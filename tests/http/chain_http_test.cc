@@ -1,5 +1,7 @@
 // Tamper evidence at start-up: synergyd serve verifies the chain from the
 // last verified position and refuses a broken one unless told otherwise.
+// And the offline commands (verify, rebuild, token create) facing a
+// directory without a database, or one a server holds.
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <unistd.h>
