@@ -154,6 +154,38 @@ std::optional<std::string> Unescape(std::string_view s) {
   return out;
 }
 
+// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF).
+bool IsUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t n;
+    char32_t c;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if ((b & 0xE0) == 0xC0) {
+      n = 1, c = b & 0x1F;
+    } else if ((b & 0xF0) == 0xE0) {
+      n = 2, c = b & 0x0F;
+    } else if ((b & 0xF8) == 0xF0) {
+      n = 3, c = b & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cont = static_cast<unsigned char>(s[i + k]);
+      if ((cont & 0xC0) != 0x80) return false;
+      c = (c << 6) | (cont & 0x3F);
+    }
+    static constexpr char32_t kLeast[] = {0, 0x80, 0x800, 0x10000};
+    if (c < kLeast[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 struct Query {
   std::vector<std::pair<std::string, std::string>> params;
   // Values of `name`, in order.
@@ -181,10 +213,12 @@ Result<Query> ParseQuery(std::string_view text, std::initializer_list<std::strin
     std::optional<std::string> key = Unescape(part.substr(0, eq));
     std::optional<std::string> value =
         Unescape(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
-    if (!key || !value) return Err(ErrorCode::kValidation, "broken percent-encoding in the query");
+    if (!key) return Err(ErrorCode::kValidation, "broken percent-encoding in the query");
+    if (!value) return Err(ErrorCode::kValidation, "broken percent-encoding", *key);
     if (std::find(allowed.begin(), allowed.end(), *key) == allowed.end()) {
       return Err(ErrorCode::kValidation, "unknown query parameter", *key);
     }
+    if (!IsUtf8(*value)) return Err(ErrorCode::kValidation, "must be UTF-8 once decoded", *key);
     q.params.emplace_back(std::move(*key), std::move(*value));
   }
   return q;

@@ -118,6 +118,35 @@ TEST_F(ServiceTest, AsOfWithAnOffsetSentUnescaped) {
   }
 }
 
+TEST_F(ServiceTest, QueryValuesArePercentDecodedUtf8) {
+  ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret",
+                 R"({"id":"ca","name":"CA","region":"C\u00f4te d'Azur","department":"06",)"
+                 R"("facilitator_org":"T","started_on":"2016-01-01"})").status, 201);
+  ASSERT_EQ(Call("POST", "/v1/programmes/ca/companies", "admin-secret", R"({"id":"acme","name":"C"})")
+                .status, 201);
+  // A region written in UTF-8, percent-encoded, with '+' for a space.
+  auto enrolled = [this](std::string query) {
+    HttpResponse r = Call("GET", "/v1/kpis?" + query);
+    EXPECT_EQ(r.status, 200) << query;
+    return json::parse(r.Body())["totals"]["companies_enrolled"].get<int>();
+  };
+  EXPECT_EQ(enrolled("region=C%C3%B4te+d%27Azur"), 1);
+  EXPECT_EQ(enrolled("region=C%C3%B4te"), 0);
+  // Bytes that are not UTF-8 once decoded (a Latin-1 ô, an overlong '/', a
+  // surrogate, a truncated sequence), and broken escapes: 400, naming the
+  // parameter.
+  for (const char* bad : {"C%F4te", "%C0%AF", "%ED%A0%80", "C%C3", "%zz", "%4"}) {
+    HttpResponse r = Call("GET", std::string("/v1/kpis?region=") + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(Type(r), "validation") << bad;
+    EXPECT_EQ(json::parse(r.Body())["errors"][0]["field"], "region") << bad;
+  }
+  EXPECT_EQ(Call("GET", "/v1/events?programme=%FF").status, 400);
+  // The largest code point is still UTF-8; one past it is not.
+  EXPECT_EQ(enrolled("region=%F4%8F%BF%BF"), 0);
+  EXPECT_EQ(Call("GET", "/v1/kpis?region=%F4%90%80%80").status, 400);
+}
+
 TEST_F(ServiceTest, KpiFormatFollowsTheAcceptHeaderWeights) {
   auto type = [this](std::string accept) {
     HttpResponse r = Call("GET", "/v1/kpis", "admin-secret", "", {{"accept", accept}});
