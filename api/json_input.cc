@@ -40,19 +40,14 @@ Error Malformed(std::string message) {
   return MakeError(ErrorCode::kMalformedJson, std::move(message));
 }
 
-// A failed field check; caught at each mapping's top.
-struct FieldError {
-  std::string field;
-  std::string message;
-};
-
 // Reads the fields of one JSON object, remembering which it read so that
-// Finish() can refuse any other.
+// Finish() can refuse any other. A field that is missing or of the wrong
+// kind is added to the shared Violations and read as empty, so that one
+// pass over a body finds every offending field.
 class ObjectReader {
  public:
-  ObjectReader(const json& object, std::string path) : object_(object), path_(std::move(path)) {
-    if (!object_.is_object()) throw FieldError{Name(""), "must be an object"};
-  }
+  ObjectReader(const json& object, std::string path, Violations& found)
+      : ObjectReader(&object, std::move(path), found) {}
 
   std::string Name(std::string_view key) const {
     if (path_.empty()) return std::string(key);
@@ -60,46 +55,70 @@ class ObjectReader {
     return path_ + "." + std::string(key);
   }
 
-  // The value under `key`, or nullptr when absent or null.
-  const json* Find(std::string_view key) {
+  // Records that the field `key` (a path below this object) is invalid.
+  void Fail(std::string_view key, std::string message) {
+    found_.Add(MakeError(ErrorCode::kValidation, std::move(message), Name(key)));
+  }
+
+  // The value under `key`, or nullptr when absent or null (recorded as
+  // missing when `required`); nullptr for every key of a non-object.
+  const json* Find(std::string_view key, bool required = false) {
+    if (!object_) return nullptr;
     read_.emplace(key);
-    auto it = object_.find(key);
-    if (it == object_.end() || it->is_null()) return nullptr;
-    return &*it;
+    auto it = object_->find(key);
+    if (it != object_->end() && !it->is_null()) return &*it;
+    if (required) Fail(key, "is required");
+    return nullptr;
   }
 
-  const json& Required(std::string_view key) {
-    const json* v = Find(key);
-    if (!v) throw FieldError{Name(key), "is required"};
-    return *v;
+  // The object under `key`, read by its own reader (which reads nothing
+  // when the object is missing).
+  ObjectReader Object(std::string_view key) { return ObjectReader(Find(key, true), Name(key), found_); }
+  // A reader of `value`, a part of this object found at `key`.
+  ObjectReader Child(const json& value, std::string_view key) {
+    return ObjectReader(&value, Name(key), found_);
   }
 
-  std::string String(std::string_view key) {
-    const json& v = Required(key);
-    if (!v.is_string()) throw FieldError{Name(key), "must be a string"};
-    return v.get<std::string>();
+  // The array under `key`; nullptr when absent or not an array (recorded).
+  const json* Array(std::string_view key, bool required) {
+    const json* v = Find(key, required);
+    if (v && !v->is_array()) {
+      Fail(key, "must be an array");
+      return nullptr;
+    }
+    return v;
   }
 
-  std::optional<std::string> OptionalString(std::string_view key) {
-    const json* v = Find(key);
+  // The string under `key`; nullopt when absent or not a string (recorded
+  // as such, and as missing when `required`).
+  std::optional<std::string> Text(std::string_view key, bool required) {
+    const json* v = Find(key, required);
     if (!v) return std::nullopt;
-    if (!v->is_string()) throw FieldError{Name(key), "must be a string"};
+    if (!v->is_string()) {
+      Fail(key, "must be a string");
+      return std::nullopt;
+    }
     return v->get<std::string>();
   }
 
+  std::string String(std::string_view key) { return Text(key, true).value_or(""); }
+  std::optional<std::string> OptionalString(std::string_view key) { return Text(key, false); }
+
   Date DateField(std::string_view key) {
-    std::string text = String(key);
-    std::optional<Date> date = Date::Parse(text);
-    if (!date) throw FieldError{Name(key), "must be a date YYYY-MM-DD"};
-    return *date;
+    std::optional<std::string> text = Text(key, true);
+    if (!text) return {};
+    std::optional<Date> date = Date::Parse(*text);
+    if (!date) Fail(key, "must be a date YYYY-MM-DD");
+    return date.value_or(Date{});
   }
 
   template <typename Enum>
   Enum EnumField(std::string_view key) {
-    std::string text = String(key);
-    std::optional<Enum> value = ParseEnum<Enum>(text);
-    if (!value) throw FieldError{Name(key), "'" + text + "' is not an accepted value"};
-    return *value;
+    std::optional<std::string> text = Text(key, true);
+    if (!text) return {};
+    std::optional<Enum> value = ParseEnum<Enum>(*text);
+    if (!value) Fail(key, "'" + *text + "' is not an accepted value");
+    return value.value_or(Enum{});
   }
 
   // An integer is any number without a fractional part, written `12`,
@@ -107,68 +126,102 @@ class ObjectReader {
   std::optional<std::int64_t> OptionalInteger(std::string_view key) {
     const json* v = Find(key);
     if (!v) return std::nullopt;
+    const char* wrong = nullptr;
     if (v->is_number_float()) {
       double d = v->get<double>();
-      if (d != std::trunc(d)) throw FieldError{Name(key), "must be an integer"};
-      if (!(d >= -0x1p63 && d < 0x1p63)) throw FieldError{Name(key), "is too large"};
-      return static_cast<std::int64_t>(d);
+      if (d != std::trunc(d)) {
+        wrong = "must be an integer";
+      } else if (!(d >= -0x1p63 && d < 0x1p63)) {
+        wrong = "is too large";
+      } else {
+        return static_cast<std::int64_t>(d);
+      }
+    } else if (!v->is_number_integer()) {
+      wrong = "must be an integer";
+    } else if (v->is_number_unsigned() && v->get<std::uint64_t>() > INT64_MAX) {
+      wrong = "is too large";
+    } else {
+      return v->get<std::int64_t>();
     }
-    if (!v->is_number_integer()) throw FieldError{Name(key), "must be an integer"};
-    if (v->is_number_unsigned() && v->get<std::uint64_t>() > INT64_MAX) {
-      throw FieldError{Name(key), "is too large"};
+    Fail(key, wrong);
+    return std::nullopt;
+  }
+
+  // Calls `take(text, path)` with each string of the array under `key` and
+  // its path ("resources.2"); records each item that is not a string.
+  template <typename F>
+  void EachString(std::string_view key, bool required, F&& take) {
+    const json* v = Array(key, required);
+    for (std::size_t i = 0; v && i < v->size(); ++i) {
+      std::string path = std::string(key) + "." + std::to_string(i);
+      if ((*v)[i].is_string()) {
+        take((*v)[i].get_ref<const std::string&>(), path);
+      } else {
+        Fail(path, "must be a string");
+      }
     }
-    return v->get<std::int64_t>();
   }
 
   std::vector<std::string> StringList(std::string_view key, bool required) {
-    const json* v = required ? &Required(key) : Find(key);
     std::vector<std::string> out;
-    if (!v) return out;
-    if (!v->is_array()) throw FieldError{Name(key), "must be an array"};
-    for (std::size_t i = 0; i < v->size(); ++i) {
-      if (!(*v)[i].is_string()) {
-        throw FieldError{Name(key) + "." + std::to_string(i), "must be a string"};
-      }
-      out.push_back((*v)[i].get<std::string>());
-    }
+    EachString(key, required, [&out](const std::string& text, const std::string&) { out.push_back(text); });
     return out;
   }
 
   Quantities QuantitiesField(std::string_view key) {
-    ObjectReader values(Required(key), Name(key));
+    ObjectReader values = Object(key);
     Quantities q;
     for (const QuantityField& f : kQuantityFields) {
       const json* v = values.Find(f.name);
       if (!v) continue;
-      if (!v->is_number()) throw FieldError{values.Name(f.name), "must be a number"};
+      if (!v->is_number()) {
+        values.Fail(f.name, "must be a number");
+        continue;
+      }
       double d = v->get<double>();
-      if (!std::isfinite(d)) throw FieldError{values.Name(f.name), "must be a finite number"};
+      if (!std::isfinite(d)) {
+        values.Fail(f.name, "must be a finite number");
+        continue;
+      }
       q.*f.member = d;
     }
     values.Finish();
     return q;
   }
 
-  void Finish() const {
-    for (const auto& [key, value] : object_.items()) {
-      if (!read_.contains(key)) throw FieldError{Name(key), "is not a known field"};
+  void Finish() {
+    if (!object_) return;
+    for (const auto& [key, value] : object_->items()) {
+      if (!read_.contains(key)) Fail(key, "is not a known field");
     }
   }
 
  private:
-  const json& object_;
+  // `object` null: a missing object, of which nothing is read or recorded.
+  ObjectReader(const json* object, std::string path, Violations& found)
+      : object_(object), path_(std::move(path)), found_(found) {
+    if (object_ && !object_->is_object()) {
+      Fail("", "must be an object");
+      object_ = nullptr;
+    }
+  }
+
+  const json* object_;  // null when there is nothing to read
   std::string path_;
+  Violations& found_;
   std::set<std::string, std::less<>> read_;
 };
 
-// Runs a mapping, turning a FieldError into a validation error.
+// Runs a mapping over a body's top-level reader; fails with every field it
+// found invalid.
 template <typename T, typename F>
-Result<T> Map(F&& map) {
-  try {
-    return map();
-  } catch (const FieldError& e) {
-    return MakeError(ErrorCode::kValidation, e.message, e.field);
-  }
+Result<T> Map(const json& body, F&& map) {
+  Violations found;
+  ObjectReader r(body, "", found);
+  T value = map(r);
+  r.Finish();
+  if (Status s = std::move(found).status(); !s.ok()) return s.error();
+  return value;
 }
 
 }  // namespace
@@ -281,8 +334,7 @@ Result<json> ParseBody(std::string_view body) {
 }
 
 Result<ProgrammeLaunched> ToProgrammeLaunched(const json& body) {
-  return Map<ProgrammeLaunched>([&] {
-    ObjectReader r(body, "");
+  return Map<ProgrammeLaunched>(body, [&](ObjectReader& r) {
     ProgrammeLaunched e;
     e.id = r.String("id");
     e.name = r.String("name");
@@ -291,71 +343,60 @@ Result<ProgrammeLaunched> ToProgrammeLaunched(const json& body) {
     e.zone = r.OptionalString("zone");
     e.facilitator_org = r.String("facilitator_org");
     e.started_on = r.DateField("started_on");
-    r.Finish();
     return e;
   });
 }
 
 Result<CompanyEnrolled> ToCompanyEnrolled(const json& body) {
-  return Map<CompanyEnrolled>([&] {
-    ObjectReader r(body, "");
+  return Map<CompanyEnrolled>(body, [&](ObjectReader& r) {
     CompanyEnrolled e;
     e.id = r.String("id");
     e.name = r.String("name");
     e.siret = r.OptionalString("siret");
     e.nace = r.OptionalString("nace");
     e.employees = r.OptionalInteger("employees");
-    r.Finish();
     return e;
   });
 }
 
 Result<CompanyWithdrew> ToCompanyWithdrew(const json& body, std::string company_id) {
-  return Map<CompanyWithdrew>([&] {
-    ObjectReader r(body, "");
+  return Map<CompanyWithdrew>(body, [&](ObjectReader& r) {
     CompanyWithdrew e;
     e.company_id = std::move(company_id);
     e.occurred_on = r.DateField("occurred_on");
     e.reason = r.String("reason");
-    r.Finish();
     return e;
   });
 }
 
 Result<DiagnosticRecorded> ToDiagnosticRecorded(const json& body) {
-  return Map<DiagnosticRecorded>([&] {
-    ObjectReader r(body, "");
+  return Map<DiagnosticRecorded>(body, [&](ObjectReader& r) {
     DiagnosticRecorded e;
     e.company_id = r.String("company_id");
     e.performed_on = r.DateField("performed_on");
-    std::vector<std::string> resources = r.StringList("resources", true);
-    for (std::size_t i = 0; i < resources.size(); ++i) {
-      std::optional<Resource> res = ParseEnum<Resource>(resources[i]);
-      if (!res) {
-        throw FieldError{"resources." + std::to_string(i),
-                         "'" + resources[i] + "' is not an accepted value"};
+    r.EachString("resources", true, [&](const std::string& text, const std::string& path) {
+      if (std::optional<Resource> res = ParseEnum<Resource>(text)) {
+        e.resources.push_back(*res);
+      } else {
+        r.Fail(path, "'" + text + "' is not an accepted value");
       }
-      e.resources.push_back(*res);
-    }
-    r.Finish();
+    });
     return e;
   });
 }
 
 Result<SynergyIdentified> ToSynergyIdentified(const json& body, std::string programme,
                                               const std::string& new_id) {
-  return Map<SynergyIdentified>([&] {
-    ObjectReader r(body, "");
+  return Map<SynergyIdentified>(body, [&](ObjectReader& r) {
     SynergyIdentified e;
     e.id = r.OptionalString("id").value_or(new_id);
     e.programme = std::move(programme);
     e.title = r.String("title");
     e.kind = r.EnumField<SynergyKind>("kind");
     e.resource = r.EnumField<Resource>("resource");
-    const json& participants = r.Required("participants");
-    if (!participants.is_array()) throw FieldError{"participants", "must be an array"};
-    for (std::size_t i = 0; i < participants.size(); ++i) {
-      ObjectReader p(participants[i], "participants." + std::to_string(i));
+    const json* participants = r.Array("participants", true);
+    for (std::size_t i = 0; participants && i < participants->size(); ++i) {
+      ObjectReader p = r.Child((*participants)[i], "participants." + std::to_string(i));
       Participant participant;
       participant.company_id = p.String("company_id");
       participant.role = p.EnumField<ParticipantRole>("role");
@@ -365,17 +406,15 @@ Result<SynergyIdentified> ToSynergyIdentified(const json& body, std::string prog
     e.ewc_code = r.OptionalString("ewc_code");
     e.description = r.OptionalString("description");
     e.occurred_on = r.DateField("occurred_on");
-    r.Finish();
     return e;
   });
 }
 
 Result<FeasibilityStudied> ToFeasibilityStudied(const json& body) {
-  return Map<FeasibilityStudied>([&] {
-    ObjectReader r(body, "");
+  return Map<FeasibilityStudied>(body, [&](ObjectReader& r) {
     FeasibilityStudied e;
     e.occurred_on = r.DateField("occurred_on");
-    ObjectReader aspects(r.Required("aspects"), "aspects");
+    ObjectReader aspects = r.Object("aspects");
     e.aspects.organisational = aspects.OptionalString("organisational");
     e.aspects.technical = aspects.OptionalString("technical");
     e.aspects.economic = aspects.OptionalString("economic");
@@ -387,25 +426,21 @@ Result<FeasibilityStudied> ToFeasibilityStudied(const json& body) {
     e.levers = r.StringList("levers", false);
     e.decision = r.EnumField<Decision>("decision");
     e.estimated = r.QuantitiesField("estimated");
-    r.Finish();
     return e;
   });
 }
 
 Result<SynergyOperational> ToSynergyOperational(const json& body) {
-  return Map<SynergyOperational>([&] {
-    ObjectReader r(body, "");
+  return Map<SynergyOperational>(body, [&](ObjectReader& r) {
     SynergyOperational e;
     e.occurred_on = r.DateField("occurred_on");
     e.note = r.OptionalString("note");
-    r.Finish();
     return e;
   });
 }
 
 Result<BenefitsMeasured> ToBenefitsMeasured(const json& body, const std::string& new_id) {
-  return Map<BenefitsMeasured>([&] {
-    ObjectReader r(body, "");
+  return Map<BenefitsMeasured>(body, [&](ObjectReader& r) {
     BenefitsMeasured e;
     e.id = r.OptionalString("id").value_or(new_id);
     e.period_from = r.DateField("period_from");
@@ -415,58 +450,50 @@ Result<BenefitsMeasured> ToBenefitsMeasured(const json& body, const std::string&
     e.source = r.OptionalString("source");
     e.verified_by = r.OptionalString("verified_by");
     e.co2e_factor_source = r.OptionalString("co2e_factor_source");
-    r.Finish();
     return e;
   });
 }
 
 Result<MeasurementCorrected> ToMeasurementCorrected(const json& body,
                                                     std::string measurement_id) {
-  return Map<MeasurementCorrected>([&] {
-    ObjectReader r(body, "");
+  return Map<MeasurementCorrected>(body, [&](ObjectReader& r) {
     MeasurementCorrected e;
     e.measurement_id = std::move(measurement_id);
     e.values = r.QuantitiesField("values");
     e.reason = r.String("reason");
-    r.Finish();
     return e;
   });
 }
 
 Result<SynergyAbandoned> ToSynergyAbandoned(const json& body) {
-  return Map<SynergyAbandoned>([&] {
-    ObjectReader r(body, "");
+  return Map<SynergyAbandoned>(body, [&](ObjectReader& r) {
     SynergyAbandoned e;
     e.occurred_on = r.DateField("occurred_on");
     e.reason_code = r.EnumField<ReasonCode>("reason_code");
     e.note = r.OptionalString("note");
-    r.Finish();
     return e;
   });
 }
 
 Result<TokenRequest> ToTokenRequest(const json& body) {
-  return Map<TokenRequest>([&] {
-    ObjectReader r(body, "");
+  return Map<TokenRequest>(body, [&](ObjectReader& r) {
     TokenRequest t;
-    t.name = r.String("name");
-    if (t.name.empty() || t.name.size() > 128 ||
-        t.name.find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos) {
-      throw FieldError{"name", "must be 1 to 128 characters on one line"};
+    std::optional<std::string> name = r.Text("name", true);
+    if (name && (name->empty() || name->size() > 128 ||
+                 name->find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos)) {
+      r.Fail("name", "must be 1 to 128 characters on one line");
     }
-    t.role = r.String("role");
-    if (t.role != "admin" && t.role != "facilitator" && t.role != "manager" &&
-        t.role != "funder") {
-      throw FieldError{"role", "must be admin, facilitator, manager or funder"};
+    t.name = name.value_or("");
+    std::optional<std::string> role = r.Text("role", true);
+    if (role && *role != "admin" && *role != "facilitator" && *role != "manager" &&
+        *role != "funder") {
+      r.Fail("role", "must be admin, facilitator, manager or funder");
     }
-    t.programmes = r.StringList("programmes", true);
-    for (std::size_t i = 0; i < t.programmes.size(); ++i) {
-      if (!IsValidId(t.programmes[i])) {
-        throw FieldError{"programmes." + std::to_string(i),
-                         "must match ^[a-z0-9][a-z0-9-]{0,63}$"};
-      }
-    }
-    r.Finish();
+    t.role = role.value_or("");
+    r.EachString("programmes", true, [&](const std::string& id, const std::string& path) {
+      if (!IsValidId(id)) r.Fail(path, "must match ^[a-z0-9][a-z0-9-]{0,63}$");
+      t.programmes.push_back(id);
+    });
     return t;
   });
 }

@@ -223,6 +223,14 @@ HttpResponse Problem(const Error& error, int status) {
   if (!error.field.empty()) {
     body["errors"].push_back({{"field", error.field}, {"message", error.message}});
   }
+  if (!error.more.empty()) {
+    std::string fields = error.field;
+    for (const FieldMessage& m : error.more) {
+      body["errors"].push_back({{"field", m.field}, {"message", m.message}});
+      fields += ", " + m.field;
+    }
+    body["detail"] = std::to_string(error.more.size() + 1) + " invalid fields: " + fields;
+  }
   HttpResponse r;
   r.status = status;
   r.Set("Content-Type", "application/problem+json");

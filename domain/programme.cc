@@ -47,12 +47,14 @@ Error NotFound(std::string message) {
 Result<std::vector<Event>> DecideLaunch(const ProgrammeState& state,
                                         const LaunchProgramme& c) {
   const ProgrammeLaunched& d = c.data;
-  SYNERGY_RETURN_IF_ERROR(ValidateId(d.id, "id"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.name, "name"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.region, "region"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.department, "department"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.facilitator_org, "facilitator_org"));
-  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.started_on, c.today, "started_on"));
+  Violations values;
+  values.Add(ValidateId(d.id, "id"));
+  values.Add(ValidateText(d.name, "name"));
+  values.Add(ValidateText(d.region, "region"));
+  values.Add(ValidateText(d.department, "department"));
+  values.Add(ValidateText(d.facilitator_org, "facilitator_org"));
+  values.Add(ValidateNotFuture(d.started_on, c.today, "started_on"));
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   if (state.exists()) {
     return MakeError(ErrorCode::kDuplicate, "programme " + d.id + " already exists", "id");
   }
@@ -63,19 +65,21 @@ Result<std::vector<Event>> DecideEnrol(const ProgrammeState& state,
                                        const EnrolCompany& c) {
   if (!state.exists()) return NotFound("no such programme");
   const CompanyEnrolled& d = c.data;
-  SYNERGY_RETURN_IF_ERROR(ValidateId(d.id, "id"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.name, "name"));
+  Violations values;
+  values.Add(ValidateId(d.id, "id"));
+  values.Add(ValidateText(d.name, "name"));
   if (d.siret && !IsValidSiret(*d.siret)) {
-    return MakeError(ErrorCode::kValidation,
-                     "must be 14 digits passing the Luhn check", "siret");
+    values.Add(MakeError(ErrorCode::kValidation,
+                         "must be 14 digits passing the Luhn check", "siret"));
   }
   if (d.nace && !IsValidNace(*d.nace)) {
-    return MakeError(ErrorCode::kValidation,
-                     "must be a NAF/APE code such as 1071C or 10.71C", "nace");
+    values.Add(MakeError(ErrorCode::kValidation,
+                         "must be a NAF/APE code such as 1071C or 10.71C", "nace"));
   }
   if (d.employees && *d.employees < 0) {
-    return MakeError(ErrorCode::kValidation, "must be >= 0", "employees");
+    values.Add(MakeError(ErrorCode::kValidation, "must be >= 0", "employees"));
   }
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   if (state.companies.contains(d.id)) {
     return MakeError(ErrorCode::kDuplicate,
                      "company " + d.id + " is already enrolled", "id");
@@ -89,8 +93,10 @@ Result<std::vector<Event>> DecideWithdraw(const ProgrammeState& state,
   const CompanyWithdrew& d = c.data;
   auto company = state.companies.find(d.company_id);
   if (company == state.companies.end()) return NotFound("no such company");
-  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.reason, "reason"));
+  Violations values;
+  values.Add(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  values.Add(ValidateText(d.reason, "reason"));
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   if (company->second.withdrawn_on) {
     return MakeError(ErrorCode::kInvalidTransition,
                      "company " + d.company_id + " has already withdrawn");
@@ -102,19 +108,21 @@ Result<std::vector<Event>> DecideDiagnostic(const ProgrammeState& state,
                                             const RecordDiagnostic& c) {
   if (!state.exists()) return NotFound("no such programme");
   const DiagnosticRecorded& d = c.data;
-  SYNERGY_RETURN_IF_ERROR(ValidateId(d.company_id, "company_id"));
-  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.performed_on, c.today, "performed_on"));
+  Violations values;
+  values.Add(ValidateId(d.company_id, "company_id"));
+  values.Add(ValidateNotFuture(d.performed_on, c.today, "performed_on"));
   if (d.resources.empty()) {
-    return MakeError(ErrorCode::kValidation, "must name at least one resource",
-                     "resources");
+    values.Add(MakeError(ErrorCode::kValidation, "must name at least one resource",
+                         "resources"));
   }
   for (std::size_t i = 0; i < d.resources.size(); ++i) {
     if (std::find(d.resources.begin(), d.resources.begin() + static_cast<std::ptrdiff_t>(i),
                   d.resources[i]) != d.resources.begin() + static_cast<std::ptrdiff_t>(i)) {
-      return MakeError(ErrorCode::kValidation, "is listed twice",
-                       "resources." + std::to_string(i));
+      values.Add(MakeError(ErrorCode::kValidation, "is listed twice",
+                           "resources." + std::to_string(i)));
     }
   }
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   auto company = state.companies.find(d.company_id);
   if (company == state.companies.end()) {
     return MakeError(ErrorCode::kValidation, "no such company in this programme",

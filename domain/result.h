@@ -4,10 +4,12 @@
 #define SYNERGY_DOMAIN_RESULT_H_
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace synergy {
 
@@ -31,19 +33,30 @@ enum class ErrorCode {
 // The problem type of the HTTP contract, e.g. "invalid-transition".
 std::string_view ProblemType(ErrorCode code);
 
+// One more offending field of an error that names several.
+struct FieldMessage {
+  std::string field;
+  std::string message;
+
+  friend bool operator==(const FieldMessage&, const FieldMessage&) = default;
+};
+
 struct Error {
   ErrorCode code;
   std::string message;
   // The offending field as a dotted path ("values.water_m3",
   // "participants.1.role"), or empty when no single field is at fault.
   std::string field;
+  // The other offending fields, when one check found several (see
+  // Violations), in the order found; empty otherwise.
+  std::vector<FieldMessage> more;
 
   friend bool operator==(const Error&, const Error&) = default;
 };
 
 inline Error MakeError(ErrorCode code, std::string message,
                        std::string field = {}) {
-  return Error{code, std::move(message), std::move(field)};
+  return Error{code, std::move(message), std::move(field), {}};
 }
 
 template <typename T>
@@ -79,6 +92,35 @@ struct Ok {
 };
 using Status = Result<Ok>;
 inline Status OkStatus() { return Ok{}; }
+
+// Gathers the errors of checks that do not depend on each other, so that
+// one reply names every invalid field rather than the first: the first error
+// added leads, the fields of the others follow in its `more`. Only
+// kValidation errors are meant to be gathered; an error of another code
+// added first stays the result.
+class Violations {
+ public:
+  void Add(Status status) {
+    if (!status.ok()) Add(status.error());
+  }
+  void Add(Error error) {
+    if (!first_) {
+      first_ = std::move(error);
+      return;
+    }
+    first_->more.push_back({std::move(error.field), std::move(error.message)});
+    for (FieldMessage& m : error.more) first_->more.push_back(std::move(m));
+  }
+  bool empty() const { return !first_.has_value(); }
+  // Ok when nothing was added, else the gathered error.
+  Status status() && {
+    if (!first_) return OkStatus();
+    return std::move(*first_);
+  }
+
+ private:
+  std::optional<Error> first_;
+};
 
 }  // namespace synergy
 

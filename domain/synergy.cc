@@ -74,40 +74,39 @@ std::string At(std::size_t index, std::string_view leaf) {
 }
 
 // Roles by kind and companies named once: independent of any state.
-Status ValidateParticipantShape(const SynergyIdentified& d) {
+void CheckParticipantShape(const SynergyIdentified& d, Violations& v) {
   std::size_t providers = 0, receivers = 0, members = 0;
   for (std::size_t i = 0; i < d.participants.size(); ++i) {
     const Participant& p = d.participants[i];
-    SYNERGY_RETURN_IF_ERROR(ValidateId(p.company_id, At(i, "company_id")));
-    for (std::size_t j = 0; j < i; ++j) {
-      if (d.participants[j].company_id == p.company_id) {
-        return MakeError(ErrorCode::kValidation, "company takes part only once",
-                         At(i, "company_id"));
-      }
+    if (Status id = ValidateId(p.company_id, At(i, "company_id")); !id.ok()) {
+      v.Add(id);
+    } else if (std::any_of(d.participants.begin(), d.participants.begin() + static_cast<std::ptrdiff_t>(i),
+                           [&p](const Participant& q) { return q.company_id == p.company_id; })) {
+      v.Add(MakeError(ErrorCode::kValidation, "company takes part only once",
+                      At(i, "company_id")));
     }
     bool substitution = d.kind == SynergyKind::kSubstitution;
     bool role_fits = substitution ? p.role != ParticipantRole::kMember
                                   : p.role == ParticipantRole::kMember;
     if (!role_fits) {
-      return MakeError(ErrorCode::kValidation,
-                       substitution ? "a substitution has providers and receivers"
-                                    : "a mutualisation has members only",
-                       At(i, "role"));
+      v.Add(MakeError(ErrorCode::kValidation,
+                      substitution ? "a substitution has providers and receivers"
+                                   : "a mutualisation has members only",
+                      At(i, "role")));
     }
     providers += p.role == ParticipantRole::kProvider;
     receivers += p.role == ParticipantRole::kReceiver;
     members += p.role == ParticipantRole::kMember;
   }
   if (d.kind == SynergyKind::kSubstitution && (providers == 0 || receivers == 0)) {
-    return MakeError(ErrorCode::kValidation,
-                     "a substitution needs at least one provider and one receiver",
-                     "participants");
+    v.Add(MakeError(ErrorCode::kValidation,
+                    "a substitution needs at least one provider and one receiver",
+                    "participants"));
   }
   if (d.kind == SynergyKind::kMutualisation && members < 2) {
-    return MakeError(ErrorCode::kValidation,
-                     "a mutualisation needs at least two members", "participants");
+    v.Add(MakeError(ErrorCode::kValidation,
+                    "a mutualisation needs at least two members", "participants"));
   }
-  return OkStatus();
 }
 
 Events DecideIdentify(const SynergyState& state, const IdentifySynergy& c,
@@ -116,36 +115,41 @@ Events DecideIdentify(const SynergyState& state, const IdentifySynergy& c,
   if (!programme.exists() || programme.launch.id != d.programme) {
     return NotFound("no such programme");
   }
-  SYNERGY_RETURN_IF_ERROR(ValidateId(d.id, "id"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.title, "title"));
+  Violations values;
+  values.Add(ValidateId(d.id, "id"));
+  values.Add(ValidateText(d.title, "title"));
   if (d.ewc_code && !IsValidEwcCode(*d.ewc_code)) {
-    return MakeError(ErrorCode::kValidation,
-                     "must be six digits, optionally followed by *", "ewc_code");
+    values.Add(MakeError(ErrorCode::kValidation,
+                         "must be six digits, optionally followed by *", "ewc_code"));
   }
-  SYNERGY_RETURN_IF_ERROR(ValidateParticipantShape(d));
-  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  CheckParticipantShape(d, values);
+  values.Add(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   if (state.exists()) {
     return MakeError(ErrorCode::kDuplicate, "synergy " + d.id + " already exists", "id");
   }
+  Violations companies;
   for (std::size_t i = 0; i < d.participants.size(); ++i) {
     const std::string& company_id = d.participants[i].company_id;
     auto company = programme.companies.find(company_id);
     if (company == programme.companies.end()) {
-      return MakeError(ErrorCode::kValidation, "no such company in this programme",
-                       At(i, "company_id"));
-    }
-    if (company->second.withdrawn_on) {
-      return MakeError(ErrorCode::kValidation, "the company has withdrawn",
-                       At(i, "company_id"));
+      companies.Add(MakeError(ErrorCode::kValidation, "no such company in this programme",
+                              At(i, "company_id")));
+    } else if (company->second.withdrawn_on) {
+      companies.Add(MakeError(ErrorCode::kValidation, "the company has withdrawn",
+                              At(i, "company_id")));
     }
   }
+  SYNERGY_RETURN_IF_ERROR(std::move(companies).status());
   return std::vector<Event>{d};
 }
 
 Events DecideStudy(const SynergyState& state, const StudyFeasibility& c) {
   const FeasibilityStudied& d = c.data;
-  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
-  SYNERGY_RETURN_IF_ERROR(ValidateQuantities(d.estimated, "estimated"));
+  Violations values;
+  values.Add(ValidateNotFuture(d.occurred_on, c.today, "occurred_on"));
+  values.Add(ValidateQuantities(d.estimated, "estimated"));
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   if (state.stage != Stage::kIdentified && state.stage != Stage::kStudied) {
     return Transition("a study is accepted only in stages identified and studied, not " +
                       std::string(ToString(state.stage)));
@@ -168,14 +172,17 @@ Events DecideOperation(const SynergyState& state, const StartOperation& c) {
 
 Events DecideMeasure(const SynergyState& state, const MeasureBenefits& c) {
   const BenefitsMeasured& d = c.data;
-  SYNERGY_RETURN_IF_ERROR(ValidateId(d.id, "id"));
-  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.period_from, c.today, "period_from"));
-  SYNERGY_RETURN_IF_ERROR(ValidateNotFuture(d.period_to, c.today, "period_to"));
-  if (d.period_to < d.period_from) {
-    return MakeError(ErrorCode::kValidation, "must not be before period_from",
-                     "period_to");
+  Violations values;
+  values.Add(ValidateId(d.id, "id"));
+  values.Add(ValidateNotFuture(d.period_from, c.today, "period_from"));
+  if (Status to = ValidateNotFuture(d.period_to, c.today, "period_to"); !to.ok()) {
+    values.Add(to);
+  } else if (d.period_to < d.period_from) {
+    values.Add(MakeError(ErrorCode::kValidation, "must not be before period_from",
+                         "period_to"));
   }
-  SYNERGY_RETURN_IF_ERROR(ValidateQuantities(d.values, "values"));
+  values.Add(ValidateQuantities(d.values, "values"));
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   if (state.stage != Stage::kOperational && state.stage != Stage::kMeasured) {
     return Transition("measurements are accepted only in stages operational and measured, not " +
                       std::string(ToString(state.stage)));
@@ -205,8 +212,10 @@ Events DecideMeasure(const SynergyState& state, const MeasureBenefits& c) {
 Events DecideCorrection(const SynergyState& state, const CorrectMeasurement& c) {
   const MeasurementCorrected& d = c.data;
   if (!state.FindMeasurement(d.measurement_id)) return NotFound("no such measurement");
-  SYNERGY_RETURN_IF_ERROR(ValidateQuantities(d.values, "values"));
-  SYNERGY_RETURN_IF_ERROR(ValidateText(d.reason, "reason"));
+  Violations values;
+  values.Add(ValidateQuantities(d.values, "values"));
+  values.Add(ValidateText(d.reason, "reason"));
+  SYNERGY_RETURN_IF_ERROR(std::move(values).status());
   return std::vector<Event>{d};
 }
 

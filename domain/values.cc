@@ -135,17 +135,15 @@ const std::array<QuantityField, 6> kQuantityFields = {{
 }};
 
 Status ValidateQuantities(const Quantities& q, std::string_view prefix) {
+  Violations found;
   for (const QuantityField& f : kQuantityFields) {
     double v = q.*f.member;
-    std::string field = std::string(prefix) + "." + std::string(f.name);
-    if (!std::isfinite(v)) {
-      return MakeError(ErrorCode::kValidation, "must be a finite number", field);
-    }
-    if (!f.may_be_negative && v < 0) {
-      return MakeError(ErrorCode::kValidation, "must be >= 0", field);
-    }
+    if (std::isfinite(v) && (f.may_be_negative || v >= 0)) continue;
+    found.Add(MakeError(ErrorCode::kValidation,
+                        std::isfinite(v) ? "must be >= 0" : "must be a finite number",
+                        std::string(prefix) + "." + std::string(f.name)));
   }
-  return OkStatus();
+  return std::move(found).status();
 }
 
 namespace {

@@ -64,8 +64,9 @@ struct QuantityField {
 };
 extern const std::array<QuantityField, 6> kQuantityFields;
 
-// Checks every field is finite and those that must be are >= 0. `prefix` is
-// the dotted path of the object ("values", "estimated") used in the error.
+// Checks every field is finite and those that must be are >= 0, naming every
+// field that is not. `prefix` is the dotted path of the object ("values",
+// "estimated") used in the error.
 Status ValidateQuantities(const Quantities& q, std::string_view prefix);
 
 // The numeric values of these enumerations are stored in the log: never

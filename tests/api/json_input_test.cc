@@ -81,6 +81,51 @@ TEST(Mapping, FieldsAreCheckedStrictly) {
   EXPECT_EQ(field_of([](json& b) { b["participants"] = "a,b"; }), "participants");
 }
 
+TEST(Mapping, NamesEveryOffendingField) {
+  auto fields_of = [](const Error& e) {
+    std::vector<std::string> fields{e.field};
+    for (const FieldMessage& m : e.more) fields.push_back(m.field + ": " + m.message);
+    return fields;
+  };
+  json s = {{"title", 5}, {"kind", "swap"},
+            {"participants", {{{"company_id", "a"}}, {{"company_id", 1}, {"role", "member"}}, 7}},
+            {"occurred_on", "2020-02-30"}, {"extra", true}};
+  Result<SynergyIdentified> r = ToSynergyIdentified(s, "p", "g");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "must be a string");
+  EXPECT_EQ(fields_of(r.error()), (std::vector<std::string>{
+                                      "title",
+                                      "kind: 'swap' is not an accepted value",
+                                      "resource: is required",
+                                      "participants.0.role: is required",
+                                      "participants.1.company_id: must be a string",
+                                      "participants.2: must be an object",
+                                      "occurred_on: must be a date YYYY-MM-DD",
+                                      "extra: is not a known field",
+                                  }));
+  // Nested objects, missing or of the wrong kind, and arrays of strings.
+  json study = {{"occurred_on", "2020-01-01"}, {"decision", "go"}, {"obstacles", {"x", 2, "y", false}},
+                {"estimated", {{"water_m3", "3"}, {"jobs", 1}, {"x", 0}}}};
+  EXPECT_EQ(fields_of(ToFeasibilityStudied(study).error()),
+            (std::vector<std::string>{"aspects", "obstacles.1: must be a string",
+                                      "obstacles.3: must be a string",
+                                      "estimated.water_m3: must be a number",
+                                      "estimated.x: is not a known field"}));
+  json diagnostic = {{"company_id", "a"}, {"performed_on", "2020-01-01"}, {"resources", {"waste", "air", 3}}};
+  EXPECT_EQ(fields_of(ToDiagnosticRecorded(diagnostic).error()),
+            (std::vector<std::string>{"resources.1", "resources.2: must be a string"}));
+  json token = {{"name", ""}, {"role", "root"}, {"programmes", {"ok", "Bad", 3}}};
+  EXPECT_EQ(fields_of(ToTokenRequest(token).error()),
+            (std::vector<std::string>{"name", "role: must be admin, facilitator, manager or funder",
+                                      "programmes.1: must match ^[a-z0-9][a-z0-9-]{0,63}$",
+                                      "programmes.2: must be a string"}));
+  // A required value that is absent is named once, not also as of the wrong kind.
+  EXPECT_EQ(fields_of(ToProgrammeLaunched(json::object()).error()),
+            (std::vector<std::string>{"id", "name: is required", "region: is required",
+                                      "department: is required", "facilitator_org: is required",
+                                      "started_on: is required"}));
+}
+
 TEST(Mapping, ValuesAndIntegers) {
   json m = {{"period_from", "2020-01-01"}, {"period_to", "2020-01-31"},
             {"values", {{"water_m3", 3}, {"unknown", 1}}}, {"method", "metered"}};

@@ -89,6 +89,20 @@ inline void ExpectError(const Result<std::vector<Event>>& result, ErrorCode code
   EXPECT_EQ(result.error().field, field) << result.error().message;
 }
 
+// Every field an error names, its own first, then those of `more`.
+inline std::vector<std::string> FieldsOf(const Error& e) {
+  std::vector<std::string> fields{e.field};
+  for (const FieldMessage& m : e.more) fields.push_back(m.field);
+  return fields;
+}
+
+inline void ExpectErrors(const Result<std::vector<Event>>& result, ErrorCode code,
+                         const std::vector<std::string>& fields) {
+  ASSERT_FALSE(result.ok()) << "expected " << ProblemType(code);
+  EXPECT_EQ(ProblemType(result.error().code), ProblemType(code)) << result.error().message;
+  EXPECT_EQ(FieldsOf(result.error()), fields) << result.error().message;
+}
+
 inline void ExpectEvents(const Result<std::vector<Event>>& result,
                          const std::vector<Event>& expected) {
   ASSERT_TRUE(result.ok()) << result.error().message << " (" << result.error().field << ")";

@@ -36,6 +36,15 @@ TEST(LaunchProgramme, ValidatesEveryField) {
                {[] { auto e = Launched(); e.started_on = D("2024-06-16"); return e; }()});
 }
 
+TEST(LaunchProgramme, NamesEveryInvalidField) {
+  ProgrammeLaunched e = Launched();
+  e.id = "Ziri";
+  e.region = "";
+  e.started_on = D("2030-01-01");
+  ExpectErrors(When({}, LaunchProgramme{e, kToday}), ErrorCode::kValidation,
+               {"id", "region", "started_on"});
+}
+
 TEST(LaunchProgramme, InvalidValuesWinOverDuplicate) {
   ProgrammeLaunched e = Launched();
   e.name = "";
@@ -61,6 +70,12 @@ TEST(EnrolCompany, Refusals) {
   ExpectError(with([](auto& e) { e.siret = "73282932000075"; }), ErrorCode::kValidation, "siret");
   ExpectError(with([](auto& e) { e.nace = "1071"; }), ErrorCode::kValidation, "nace");
   ExpectError(with([](auto& e) { e.employees = -1; }), ErrorCode::kValidation, "employees");
+  ExpectErrors(with([](auto& e) {
+                 e.name = "";
+                 e.nace = "1071";
+                 e.employees = -1;
+               }),
+               ErrorCode::kValidation, {"name", "nace", "employees"});
 }
 
 TEST(WithdrawCompany, OnceOnly) {
@@ -100,6 +115,11 @@ TEST(RecordDiagnostic, CountsAndRefusals) {
               "performed_on");
   ExpectError(with([](auto& e) { e.company_id = "ghost"; }), ErrorCode::kValidation,
               "company_id");
+  ExpectErrors(with([](auto& e) {
+                 e.performed_on = D("2025-01-01");
+                 e.resources = {Resource::kWaste, Resource::kWaste, Resource::kWaste};
+               }),
+               ErrorCode::kValidation, {"performed_on", "resources.1", "resources.2"});
   CompanyWithdrew w{"acme", D("2024-01-10"), "gone"};
   ExpectError(with([](auto&) {}, Given(Ziri(), {w})), ErrorCode::kValidation, "company_id");
 }

@@ -94,6 +94,15 @@ TEST(IdentifySynergy, ValuesInvalidWhateverTheState) {
               ErrorCode::kValidation, "participants.2.company_id");
   ExpectError(IdentifyWith([](auto& e) { e.participants[0].company_id = "Bad id"; }),
               ErrorCode::kValidation, "participants.0.company_id");
+  // All at once: each is named, the shape of the participants included.
+  ExpectErrors(IdentifyWith([](auto& e) {
+                 e.title = "";
+                 e.ewc_code = "15010";
+                 e.participants[1].role = ParticipantRole::kMember;
+                 e.occurred_on = D("2024-06-17");
+               }),
+               ErrorCode::kValidation,
+               {"title", "ewc_code", "participants.1.role", "participants", "occurred_on"});
 }
 
 TEST(IdentifySynergy, ParticipantsMustBeEnrolledAndActive) {
@@ -102,6 +111,8 @@ TEST(IdentifySynergy, ParticipantsMustBeEnrolledAndActive) {
   ProgrammeState withdrawn = Given(Ziri(), {CompanyWithdrew{"bois", D("2020-01-01"), "gone"}});
   ExpectError(IdentifyWith([](auto&) {}, withdrawn), ErrorCode::kValidation,
               "participants.1.company_id");
+  ExpectErrors(IdentifyWith([](auto& e) { e.participants[0].company_id = "ghost"; }, withdrawn),
+               ErrorCode::kValidation, {"participants.0.company_id", "participants.1.company_id"});
 }
 
 TEST(IdentifySynergy, PrecedenceValidationThenDuplicateThenStateConflict) {
@@ -251,6 +262,12 @@ TEST(MeasureBenefits, ValuesAndPrecedence) {
   BenefitsMeasured reversed = Measured("m2", "2020-02-01", "2020-01-01");
   ExpectError(When(InIdentified(), MeasureBenefits{reversed, kToday}), ErrorCode::kValidation,
               "period_to");
+  // Every value invalid whatever the state is named, in the body's order.
+  BenefitsMeasured several = Measured("M2", "2020-02-01", "2020-01-01");
+  several.values.water_m3 = -1;
+  several.values.jobs = -2;
+  ExpectErrors(When(InOperational(), MeasureBenefits{several, kToday}), ErrorCode::kValidation,
+               {"id", "period_to", "values.water_m3", "values.jobs"});
   // A period before the operation conflicts with the state: 409 wins.
   ExpectError(When(InIdentified(), MeasureBenefits{Measured("m2", "2010-01-01", "2010-02-01"),
                                                    kToday}),

@@ -111,6 +111,13 @@ TEST(Quantities, FiniteAndSignRules) {
   EXPECT_EQ(ValidateQuantities(q, "estimated").error().field, "estimated.jobs");
   q.jobs = std::nan("");
   EXPECT_EQ(ValidateQuantities(q, "values").error().code, ErrorCode::kValidation);
+  // Every offending field is named, in the order of the contract's fields.
+  q.tonnes_recovered = -3;
+  Status both = ValidateQuantities(q, "values");
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error().field, "values.tonnes_recovered");
+  EXPECT_EQ(both.error().message, "must be >= 0");
+  EXPECT_EQ(both.error().more, (std::vector<FieldMessage>{{"values.jobs", "must be a finite number"}}));
 }
 
 TEST(Enumerations, RoundTripWireNames) {

@@ -364,6 +364,36 @@ TEST_F(ApiTest, ValidationErrorsNameTheField) {
             "period_to");
 }
 
+TEST_F(ApiTest, ValidationErrorsNameEveryField) {
+  std::string pid = NewProgramme();
+  std::string events = Get("/v1/events?limit=1000", Admin()).body;
+  // Fields of the wrong kind, found by the JSON mapping.
+  json body = SynergyBody(Unique("s"));
+  body["title"] = 5;
+  body["kind"] = "swap";
+  body["colour"] = "red";
+  Reply r = Post("/v1/programmes/" + pid + "/synergies", body, Admin());
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.Type(), "validation");
+  EXPECT_EQ(r.Json()["detail"], "3 invalid fields: title, kind, colour");
+  EXPECT_EQ(r.Json()["errors"], json::parse(R"([{"field":"title","message":"must be a string"},
+      {"field":"kind","message":"'swap' is not an accepted value"},
+      {"field":"colour","message":"is not a known field"}])"));
+  // Values the deciders refuse whatever the state.
+  body = SynergyBody(Unique("s"));
+  body["title"] = "";
+  body["participants"][1]["role"] = "member";
+  body["occurred_on"] = "2099-01-01";
+  r = Post("/v1/programmes/" + pid + "/synergies", body, Admin());
+  EXPECT_EQ(r.status, 422);
+  json fields = json::array();
+  const json reply = r.Json();
+  for (const json& e : reply["errors"]) fields.push_back(e["field"]);
+  EXPECT_EQ(fields, json({"title", "participants.1.role", "participants", "occurred_on"}));
+  // Nothing was written.
+  EXPECT_EQ(Get("/v1/events?limit=1000", Admin()).body, events);
+}
+
 // ---- Hostile and broken input: the right error, nothing written, still up ----------
 
 TEST_F(ApiTest, BrokenBodiesAreRefusedAndNothingIsWritten) {
