@@ -205,7 +205,7 @@ class FlakyBackend final : public testing::SharedBackend {
 TEST(ServiceUnavailable, StorageRefusingWritesIs503WithRetryAfterAndNothingWritten) {
   auto backend = std::make_unique<FlakyBackend>();
   FlakyBackend* flaky = backend.get();
-  std::unique_ptr<LogStore> store = std::move(LogStore::Open(std::move(backend)).value());
+  std::unique_ptr<LogStore> store = LogStore::Open(std::move(backend)).value();
   MemoryTokenStore tokens;
   ASSERT_TRUE(tokens.Create(Sha256("s"), {"admin", "admin", {}}).ok());
   Service service(*store, tokens, [](std::function<void()> f) { f(); });

@@ -288,7 +288,7 @@ class LostAcknowledgementBackend final : public SharedBackend {
 TEST(LogStoreRecovery, AFailedBatchFoundDurableAfterRecoveryIsObservedOnceAndReplayed) {
   auto owned = std::make_unique<LostAcknowledgementBackend>();
   LostAcknowledgementBackend* backend = owned.get();
-  std::unique_ptr<LogStore> store = std::move(LogStore::Open(std::move(owned)).value());
+  std::unique_ptr<LogStore> store = LogStore::Open(std::move(owned)).value();
   std::vector<std::uint64_t> observed;
   ObservePositions(*store, observed);
   ASSERT_TRUE(store->Append(Measurement(0)).ok());

@@ -79,8 +79,7 @@ class SharedBackend : public LogBackend {
 class MemoryStoreFactory {
  public:
   std::unique_ptr<LogStore> Open(Clock clock) {
-    return std::move(
-        LogStore::Open(std::make_unique<SharedBackend>(backend_), std::move(clock)).value());
+    return LogStore::Open(std::make_unique<SharedBackend>(backend_), std::move(clock)).value();
   }
 
  private:
