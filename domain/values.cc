@@ -199,6 +199,21 @@ std::optional<MeasurementMethod> ParseEnum(std::string_view t) { return kMethodN
 template <>
 std::optional<Stage> ParseEnum(std::string_view t) { return kStageNames.Parse(t); }
 
+template <>
+std::span<const std::string_view> WireNames<SynergyKind>() { return kKindNames.names; }
+template <>
+std::span<const std::string_view> WireNames<Resource>() { return kResourceNames.names; }
+template <>
+std::span<const std::string_view> WireNames<ParticipantRole>() { return kRoleNames.names; }
+template <>
+std::span<const std::string_view> WireNames<Decision>() { return kDecisionNames.names; }
+template <>
+std::span<const std::string_view> WireNames<ReasonCode>() { return kReasonNames.names; }
+template <>
+std::span<const std::string_view> WireNames<MeasurementMethod>() { return kMethodNames.names; }
+template <>
+std::span<const std::string_view> WireNames<Stage>() { return kStageNames.names; }
+
 bool IsValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (std::size_t i = 0; i < id.size(); ++i) {

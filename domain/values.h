@@ -7,6 +7,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -113,6 +114,9 @@ std::string_view ToString(MeasurementMethod v);
 std::string_view ToString(Stage v);
 template <typename Enum>
 std::optional<Enum> ParseEnum(std::string_view text);
+// Every wire name of an enumeration, in the order of its values.
+template <typename Enum>
+std::span<const std::string_view> WireNames();
 
 // ^[a-z0-9][a-z0-9-]{0,63}$
 bool IsValidId(std::string_view id);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tests/http/http_client.h"
+#include "tests/http/schema_check.h"
 #include "tests/http/server_process.h"
 
 namespace synergy::testing {
@@ -129,6 +130,85 @@ TEST_F(ApiTest, PublicPathsNeedNoToken) {
                            "/v1/tokens", "/v1/kpis", "/v1/admin/backup", "/healthz", "/readyz", "/metrics", "/v1/openapi.json"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
+}
+
+// Every reply of a lifecycle, commands, reads and problems alike, fits the
+// schema the OpenAPI document gives for its path, method and status.
+TEST_F(ApiTest, RepliesFitTheOpenApiDocument) {
+  const json doc = Connection(server_->port()).Request("GET", "/v1/openapi.json").Json();
+  SchemaChecker checker(doc);
+  auto expect_fits = [&](const std::string& method, const std::string& path, const Reply& r) {
+    const std::string status = std::to_string(r.status);
+    SCOPED_TRACE(method + " " + path + " " + status + ": " + r.body.substr(0, 200));
+    const json& responses = doc.at("paths").at(path).at(method).at("responses");
+    ASSERT_TRUE(responses.contains(status)) << "the document lists no such reply";
+    const bool problem = r.Header("content-type").rfind("application/problem+json", 0) == 0;
+    const json& schema =
+        responses.at(status).at("content").at(problem ? "application/problem+json" : "application/json").at("schema");
+    EXPECT_EQ(checker.Violations(r.Json(), schema), std::vector<std::string>{});
+  };
+  auto post = [&](const std::string& path, const std::string& target, const json& body, int status) {
+    Reply r = Post(target, body, Admin());
+    EXPECT_EQ(r.status, status) << target << " " << r.body;
+    expect_fits("post", path, r);
+  };
+  auto get = [&](const std::string& path, const std::string& target, int status = 200) {
+    Reply r = Get(target, Admin());
+    EXPECT_EQ(r.status, status) << target << " " << r.body;
+    expect_fits("get", path, r);
+  };
+
+  const std::string pid = Unique("p"), sid = Unique("s"), gone = Unique("s");
+  post("/v1/programmes", "/v1/programmes", ProgrammeBody(pid), 201);
+  for (const char* c : {"acme", "bois", "cafe"}) {
+    post("/v1/programmes/{pid}/companies", "/v1/programmes/" + pid + "/companies",
+         {{"id", c}, {"name", c}, {"siret", "73282932000074"}, {"employees", 12}}, 201);
+  }
+  post("/v1/programmes/{pid}/diagnostics", "/v1/programmes/" + pid + "/diagnostics",
+       {{"company_id", "acme"}, {"performed_on", "2017-01-01"}, {"resources", {"waste", "energy"}}}, 200);
+  post("/v1/programmes/{pid}/synergies", "/v1/programmes/" + pid + "/synergies", SynergyBody(sid), 201);
+  post("/v1/synergies/{sid}/study", "/v1/synergies/" + sid + "/study", StudyBody(), 200);
+  post("/v1/synergies/{sid}/operation", "/v1/synergies/" + sid + "/operation",
+       {{"occurred_on", "2017-06-01"}, {"note", "first truck"}}, 200);
+  post("/v1/synergies/{sid}/measurements", "/v1/synergies/" + sid + "/measurements",
+       MeasurementBody("m1", "2018-01-01", "2018-12-31"), 201);
+  post("/v1/synergies/{sid}/measurements/{mid}/correction",
+       "/v1/synergies/" + sid + "/measurements/m1/correction",
+       {{"values", {{"savings_eur", 400}}}, {"reason", "invoice found"}}, 200);
+  post("/v1/programmes/{pid}/synergies", "/v1/programmes/" + pid + "/synergies", SynergyBody(gone), 201);
+  post("/v1/synergies/{sid}/abandonment", "/v1/synergies/" + gone + "/abandonment",
+       {{"occurred_on", "2017-03-01"}, {"reason_code", "economic"}, {"note", nullptr}}, 200);
+  post("/v1/programmes/{pid}/companies/{cid}/withdrawal",
+       "/v1/programmes/" + pid + "/companies/cafe/withdrawal",
+       {{"occurred_on", "2018-01-01"}, {"reason", "moved"}}, 200);
+  post("/v1/tokens", "/v1/tokens", {{"name", Unique("funder-")}, {"role", "funder"}, {"programmes", {pid}}}, 201);
+
+  get("/v1/programmes", "/v1/programmes");
+  get("/v1/programmes/{pid}", "/v1/programmes/" + pid);
+  get("/v1/synergies", "/v1/synergies?programme=" + pid);
+  get("/v1/synergies/{sid}", "/v1/synergies/" + sid);
+  get("/v1/synergies/{sid}", "/v1/synergies/" + gone);
+  get("/v1/synergies/{sid}", "/v1/synergies/" + sid + "?as_of=2000-01-01", 404);
+  get("/v1/synergies/{sid}/history", "/v1/synergies/" + sid + "/history");
+  get("/v1/events", "/v1/events?programme=" + pid);
+  get("/v1/audit/verify", "/v1/audit/verify");
+  for (const char* grouping : {"", "&group_by=year", "&group_by=programme", "&group_by=stage"}) {
+    get("/v1/kpis", "/v1/kpis?programme=" + pid + grouping);
+  }
+  get("/healthz", "/healthz");
+  get("/readyz", "/readyz");
+  // Problems.
+  get("/v1/kpis", "/v1/kpis?group_by=colour", 400);
+  get("/v1/synergies/{sid}", "/v1/synergies/nobody", 404);
+  post("/v1/programmes", "/v1/programmes", {{"id", "Bad"}}, 422);
+  post("/v1/synergies/{sid}/study", "/v1/synergies/" + gone + "/study", StudyBody(), 409);
+  Reply conflict = Post("/v1/synergies/" + sid + "/operation", {{"occurred_on", "2017-06-01"}}, Admin(),
+                        {{"If-Match", "\"1\""}});
+  EXPECT_EQ(conflict.status, 412);
+  expect_fits("post", "/v1/synergies/{sid}/operation", conflict);
+  Reply unauthorized = Get("/v1/programmes", "not-a-token");
+  EXPECT_EQ(unauthorized.status, 401);
+  expect_fits("get", "/v1/programmes", unauthorized);
 }
 
 // ---- 401, 404, 405 -------------------------------------------------------------
