@@ -75,6 +75,17 @@ json Get(const std::string& summary, const json& schema, std::vector<json> param
   return op;
 }
 
+// A read that carries an ETag: the header on 200, and 304 for a matching
+// If-None-Match.
+json Conditional(json op) {
+  op["parameters"].push_back({{"name", "If-None-Match"}, {"in", "header"}, {"required", false},
+                              {"schema", {{"type", "string"}}}});
+  op["responses"]["200"]["headers"] = {{"ETag", {{"schema", {{"type", "string"}}}}}};
+  op["responses"]["304"] = {{"description", "not modified: the ETag still matches"},
+                            {"headers", {{"ETag", {{"schema", {{"type", "string"}}}}}}}};
+  return op;
+}
+
 json Object(std::initializer_list<std::pair<const char*, json>> props,
             std::vector<std::string> required) {
   json p = json::object();
@@ -259,7 +270,7 @@ json Build() {
       {"/v1/programmes",
        {{"get", Get("programmes within the token's scope", Ref("Programmes"), {})},
         {"post", Command("launch a programme (admin)", "NewProgramme", true, {})}}},
-      {"/v1/programmes/{pid}", {{"get", Get("one programme", Ref("Programme"), {pid})}}},
+      {"/v1/programmes/{pid}", {{"get", Conditional(Get("one programme", Ref("Programme"), {pid}))}}},
       {"/v1/programmes/{pid}/companies",
        {{"post", Command("enrol a company", "NewCompany", true, {pid})}}},
       {"/v1/programmes/{pid}/companies/{cid}/withdrawal",
@@ -273,8 +284,8 @@ json Build() {
                     {QueryParam("programme", kId), QueryParam("stage", Enum<Stage>()),
                      QueryParam("resource", Enum<Resource>()), QueryParam("kind", Enum<SynergyKind>())})}}},
       {"/v1/synergies/{sid}",
-       {{"get", Get("one synergy, now or as recorded at as_of", Ref("Synergy"),
-                    {sid, QueryParam("as_of", kString)})}}},
+       {{"get", Conditional(Get("one synergy, now or as recorded at as_of", Ref("Synergy"),
+                                {sid, QueryParam("as_of", kString)}))}}},
       {"/v1/synergies/{sid}/history", {{"get", Get("the synergy's events", Ref("History"), {sid})}}},
       {"/v1/synergies/{sid}/study", {{"post", Command("record a feasibility study", "Study", false, {sid})}}},
       {"/v1/synergies/{sid}/operation",
@@ -316,7 +327,7 @@ json Build() {
                                                          "kind", "stage"})),
                          QueryParam("format", Strings({"json", "csv"}))});
           op["responses"]["200"]["content"]["text/csv"] = {{"schema", {{"type", "string"}}}};
-          return op;
+          return Conditional(op);
         }()}}},
       {"/v1/tokens",
        {{"post",

@@ -197,6 +197,17 @@ TEST_F(ApiTest, RepliesFitTheOpenApiDocument) {
   }
   get("/healthz", "/healthz");
   get("/readyz", "/readyz");
+  // The reads that carry an ETag list it, and their 304.
+  for (const auto& [path, target] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/programmes/{pid}", "/v1/programmes/" + pid},
+           {"/v1/synergies/{sid}", "/v1/synergies/" + sid},
+           {"/v1/kpis", "/v1/kpis?programme=" + pid}}) {
+    Reply first = Get(target, Admin());
+    ASSERT_FALSE(first.Header("etag").empty()) << target;
+    EXPECT_TRUE(doc.at("paths").at(path).at("get").at("responses").at("200").at("headers").contains("ETag"));
+    EXPECT_EQ(Get(target, Admin(), {{"If-None-Match", first.Header("etag")}}).status, 304) << target;
+    EXPECT_TRUE(doc.at("paths").at(path).at("get").at("responses").contains("304")) << path;
+  }
   // Problems.
   get("/v1/kpis", "/v1/kpis?group_by=colour", 400);
   get("/v1/synergies/{sid}", "/v1/synergies/nobody", 404);
