@@ -54,7 +54,8 @@ json QueryParam(const std::string& name, const json& schema, bool repeat = false
 json Command(const std::string& summary, const std::string& body_schema, bool creates,
              std::vector<json> params) {
   json responses = Errors({400, 401, 403, 404, 409, 412, 413, 415, 422, 503});
-  responses[creates ? "201" : "200"] = Reply("accepted and durably stored", Ref("CommandReply"));
+  json& ok = responses[creates ? "201" : "200"] = Reply("accepted and durably stored", Ref("CommandReply"));
+  ok["headers"] = {{"ETag", {{"description", "the stream's new version"}, {"schema", {{"type", "string"}}}}}};
   params.push_back({{"name", "If-Match"}, {"in", "header"}, {"required", false},
                     {"schema", {{"type", "string"}}}});
   params.push_back({{"name", "Idempotency-Key"}, {"in", "header"}, {"required", false},

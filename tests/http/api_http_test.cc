@@ -151,6 +151,11 @@ TEST_F(ApiTest, RepliesFitTheOpenApiDocument) {
     Reply r = Post(target, body, Admin());
     EXPECT_EQ(r.status, status) << target << " " << r.body;
     expect_fits("post", path, r);
+    if (r.status < 300 && path != "/v1/tokens") {
+      EXPECT_EQ(r.Header("etag"), "\"" + std::to_string(r.Json()["version"].get<int>()) + "\"") << target;
+      EXPECT_TRUE(doc.at("paths").at(path).at("post").at("responses").at(std::to_string(r.status))
+                      .at("headers").contains("ETag")) << path;
+    }
   };
   auto get = [&](const std::string& path, const std::string& target, int status = 200) {
     Reply r = Get(target, Admin());
