@@ -341,6 +341,14 @@ json Build() {
              return r;
            }()}}}}},
   };
+  // Every GET answers HEAD too: the same replies, their headers alone.
+  for (auto& [path, item] : paths.items()) {
+    if (!item.contains("get")) continue;
+    json head = item["get"];
+    head["summary"] = "the headers of GET " + path;
+    for (auto& [status, reply] : head["responses"].items()) reply.erase("content");
+    item["head"] = std::move(head);
+  }
   return {{"openapi", "3.1.0"},
           {"info", {{"title", "Synergy Ledger"}, {"version", "1"}}},
           {"servers", json::array({{{"url", "/"}}})},

@@ -284,10 +284,12 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(kWriteTimeout);
     Slot& slot = slots_.front();
     slot.header = HeaderText(*slot.response);
+    // A reply to HEAD is its header alone, Content-Length still the body's.
+    const bool head = slot.method == "HEAD";
     const SharedBody::value_type& body = slot.response->body();
     const std::array<net::const_buffer, 3> buffers = {
-        net::buffer(slot.header), net::buffer(body.own),
-        body.shared ? net::buffer(*body.shared) : net::const_buffer()};
+        net::buffer(slot.header), head ? net::const_buffer() : net::buffer(body.own),
+        body.shared && !head ? net::buffer(*body.shared) : net::const_buffer()};
     net::async_write(stream_, buffers,
                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }

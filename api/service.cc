@@ -389,17 +389,18 @@ std::optional<Service::Route> FindRoute(std::string_view method, std::string_vie
     const RouteSpec& spec = kRoutes[r];
     if (!Match(kPatterns[r], path)) continue;
     (spec.method == "GET" ? get : post) = true;
-    if (!found || spec.method == method) {
+    // HEAD is answered as GET, the server sending the header alone.
+    const bool same = spec.method == method || (spec.method == "GET" && method == "HEAD");
+    if (!found || same) {
       std::vector<std::string> ids;
       for (std::size_t i = 0; i < path.size(); ++i) {
         if (kPatterns[r][i] == "{}") ids.emplace_back(path[i]);
       }
-      found = Service::Route{spec.endpoint, spec.label, std::move(ids), {},
-                             spec.method == method, query};
+      found = Service::Route{spec.endpoint, spec.label, std::move(ids), {}, same, query};
     }
   }
   if (!found) return std::nullopt;
-  found->allow = get && post ? "GET, POST" : get ? "GET" : "POST";
+  found->allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST";
   return found;
 }
 

@@ -251,10 +251,38 @@ TEST_F(ApiTest, UnknownPathsAndMethods) {
   Reply m = c.Request("DELETE", "/v1/programmes", Auth(Admin()));
   EXPECT_EQ(m.status, 405);
   EXPECT_EQ(m.Type(), "method-not-allowed");
-  EXPECT_EQ(m.Header("allow"), "GET, POST");
+  EXPECT_EQ(m.Header("allow"), "GET, HEAD, POST");
   Reply g = c.Request("GET", "/v1/synergies/x1/study", Auth(Admin()));
   EXPECT_EQ(g.status, 405);
   EXPECT_EQ(g.Header("allow"), "POST");
+  EXPECT_EQ(c.Request("HEAD", "/v1/synergies/x1/study", Auth(Admin())).Header("allow"), "POST");
+}
+
+// HEAD is GET without the body: the same status and headers, Content-Length
+// the body's, nothing after the header (the connection stays usable).
+TEST_F(ApiTest, HeadAnswersAsGetWithoutTheBody) {
+  std::string pid = NewProgramme();
+  std::string sid = OperationalSynergy(pid);
+  Connection c(server_->port());
+  for (const std::string& target : {std::string("/healthz"), "/v1/synergies/" + sid,
+                                    "/v1/kpis?programme=" + pid, "/v1/programmes/" + pid}) {
+    Reply get = c.Request("GET", target, Auth(Admin()));
+    Reply head = c.Request("HEAD", target, Auth(Admin()));
+    EXPECT_EQ(head.status, 200) << target;
+    EXPECT_EQ(head.body, "") << target;
+    EXPECT_EQ(head.Header("content-length"), std::to_string(get.body.size())) << target;
+    EXPECT_EQ(head.Header("content-type"), get.Header("content-type")) << target;
+    EXPECT_EQ(head.Header("etag"), get.Header("etag")) << target;
+  }
+  EXPECT_TRUE(c.Request("GET", "/v1/openapi.json").Json()["paths"]["/v1/synergies/{sid}"].contains("head"));
+  Reply unknown = c.Request("HEAD", "/v1/synergies/nobody", Auth(Admin()));
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, "");
+  EXPECT_EQ(c.Request("HEAD", "/v1/programmes").status, 401);
+  // Still in step: the next reply on the connection is whole.
+  Reply after = c.Request("GET", "/v1/programmes/" + pid, Auth(Admin()));
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.Json()["id"], pid);
 }
 
 // ---- Programmes ------------------------------------------------------------------

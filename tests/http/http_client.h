@@ -64,8 +64,9 @@ class Connection {
     return true;
   }
 
-  // Reads one response; status 0 when the connection closed first.
-  Reply Read() {
+  // Reads one response; status 0 when the connection closed first. The
+  // reply to a HEAD (`to_head`) has no body, whatever its Content-Length.
+  Reply Read(bool to_head = false) {
     Reply r;
     std::size_t end;
     while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -89,7 +90,8 @@ class Connection {
       }
       pos = next;
     }
-    std::size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+    std::size_t length =
+        !to_head && r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
     while (buffer_.size() < length) {
       if (!Fill()) break;
     }
@@ -109,7 +111,7 @@ class Connection {
     }
     req += "\r\n" + body;
     if (!SendRaw(req)) return Reply{};
-    return Read();
+    return Read(method == "HEAD");
   }
 
   // True when the server closes the connection (EOF or reset) within
