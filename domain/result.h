@@ -111,7 +111,6 @@ class Violations {
     first_->more.push_back({std::move(error.field), std::move(error.message)});
     for (FieldMessage& m : error.more) first_->more.push_back(std::move(m));
   }
-  bool empty() const { return !first_.has_value(); }
   // Ok when nothing was added, else the gathered error.
   Status status() && {
     if (!first_) return OkStatus();
