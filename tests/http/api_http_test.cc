@@ -152,7 +152,7 @@ TEST_F(ApiTest, RepliesFitTheOpenApiDocument) {
     EXPECT_EQ(r.status, status) << target << " " << r.body;
     expect_fits("post", path, r);
     if (r.status < 300 && path != "/v1/tokens") {
-      EXPECT_EQ(r.Header("etag"), "\"" + std::to_string(r.Json()["version"].get<int>()) + "\"") << target;
+      EXPECT_EQ(r.Header("etag"), json(r.Json()["version"].dump()).dump()) << target;  // "7"
       EXPECT_TRUE(doc.at("paths").at(path).at("post").at("responses").at(std::to_string(r.status))
                       .at("headers").contains("ETag")) << path;
     }
