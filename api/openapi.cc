@@ -95,7 +95,6 @@ json Object(std::initializer_list<std::pair<const char*, json>> props,
           {"additionalProperties", false}};
 }
 
-
 // `schema`, or null.
 json OrNull(const json& schema) { return {{"anyOf", {schema, {{"type", "null"}}}}}; }
 
