@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
