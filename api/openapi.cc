@@ -5,6 +5,7 @@
 
 #include "domain/result.h"
 #include "domain/values.h"
+#include "projections/kpi.h"
 
 namespace synergy::api {
 
@@ -323,8 +324,7 @@ json Build() {
                         {QueryParam("programme", kId, true), QueryParam("region", kString),
                          QueryParam("from", kDate), QueryParam("to", kDate),
                          QueryParam("as_of", kString),
-                         QueryParam("group_by", Strings({"year", "programme", "region", "resource",
-                                                         "kind", "stage"})),
+                         QueryParam("group_by", Enum<KpiGrouping>()),
                          QueryParam("format", Strings({"json", "csv"}))});
           op["responses"]["200"]["content"]["text/csv"] = {{"schema", {{"type", "string"}}}};
           return Conditional(op);

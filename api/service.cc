@@ -1229,7 +1229,7 @@ HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const
   Result<std::optional<Timestamp>> given = AsOfParameter(*q);
   if (!given.ok()) return BadRequest(given.error());
   const std::optional<Timestamp> as_of = *given;
-  if (auto v = q->One("group_by"); v && !(query.group_by = ParseKpiGrouping(*v))) {
+  if (auto v = q->One("group_by"); v && !(query.group_by = ParseEnum<KpiGrouping>(*v))) {
     return BadRequest(
         BadParameter("group_by", "must be year, programme, region, resource, kind or stage"));
   }

@@ -103,20 +103,66 @@ enum class MeasurementMethod {
 };
 enum class Stage { kIdentified, kStudied, kOperational, kMeasured, kAbandoned };
 
-// Wire names of the enumerations ("raw_material", "no_go", ...). Parse
-// returns nullopt for any other text.
-std::string_view ToString(SynergyKind v);
-std::string_view ToString(Resource v);
-std::string_view ToString(ParticipantRole v);
-std::string_view ToString(Decision v);
-std::string_view ToString(ReasonCode v);
-std::string_view ToString(MeasurementMethod v);
-std::string_view ToString(Stage v);
+// The wire names of an enumeration ("raw_material", "no_go", ...), indexed
+// by its values: each enumeration that has them specialises WireNameTable
+// with a `names` array, and ToString, ParseEnum and WireNames serve it.
 template <typename Enum>
-std::optional<Enum> ParseEnum(std::string_view text);
-// Every wire name of an enumeration, in the order of its values.
+struct WireNameTable;
+template <>
+struct WireNameTable<SynergyKind> {
+  static constexpr std::array<std::string_view, 2> names{"substitution", "mutualisation"};
+};
+template <>
+struct WireNameTable<Resource> {
+  static constexpr std::array<std::string_view, 9> names{
+      "waste", "raw_material", "water", "energy", "equipment", "infrastructure",
+      "land", "service", "mobility"};
+};
+template <>
+struct WireNameTable<ParticipantRole> {
+  static constexpr std::array<std::string_view, 3> names{"provider", "receiver", "member"};
+};
+template <>
+struct WireNameTable<Decision> {
+  static constexpr std::array<std::string_view, 2> names{"go", "no_go"};
+};
+template <>
+struct WireNameTable<ReasonCode> {
+  static constexpr std::array<std::string_view, 7> names{
+      "technical", "economic", "regulatory", "logistic", "partner_left", "no_go", "other"};
+};
+template <>
+struct WireNameTable<MeasurementMethod> {
+  static constexpr std::array<std::string_view, 4> names{"metered", "invoiced", "calculated",
+                                                         "declared"};
+};
+template <>
+struct WireNameTable<Stage> {
+  static constexpr std::array<std::string_view, 5> names{"identified", "studied", "operational",
+                                                         "measured", "abandoned"};
+};
+
 template <typename Enum>
-std::span<const std::string_view> WireNames();
+concept HasWireNames = requires { WireNameTable<Enum>::names; };
+
+template <HasWireNames Enum>
+std::string_view ToString(Enum v) {
+  return WireNameTable<Enum>::names[static_cast<std::size_t>(v)];
+}
+// nullopt for any text but a wire name.
+template <HasWireNames Enum>
+std::optional<Enum> ParseEnum(std::string_view text) {
+  const auto& names = WireNameTable<Enum>::names;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == text) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+// Every wire name, in the order of the values.
+template <HasWireNames Enum>
+std::span<const std::string_view> WireNames() {
+  return WireNameTable<Enum>::names;
+}
 
 // ^[a-z0-9][a-z0-9-]{0,63}$
 bool IsValidId(std::string_view id);

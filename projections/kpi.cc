@@ -11,9 +11,6 @@
 namespace synergy {
 namespace {
 
-constexpr std::array<std::string_view, 6> kGroupingNames = {"year",     "programme", "region",
-                                                            "resource", "kind",      "stage"};
-
 // sum += v * part / whole, field by field; v itself when part == whole.
 void AddShare(Quantities& sum, const Quantities& v, std::int64_t part, std::int64_t whole) {
   for (const QuantityField& f : kQuantityFields) {
@@ -46,15 +43,6 @@ const T& AsOf(const std::vector<T>& items, std::uint64_t position) {
 }
 
 }  // namespace
-
-std::string_view ToString(KpiGrouping g) { return kGroupingNames[static_cast<std::size_t>(g)]; }
-
-std::optional<KpiGrouping> ParseKpiGrouping(std::string_view text) {
-  for (std::size_t i = 0; i < kGroupingNames.size(); ++i) {
-    if (kGroupingNames[i] == text) return static_cast<KpiGrouping>(i);
-  }
-  return std::nullopt;
-}
 
 std::int64_t StageCounts::total() const {
   std::int64_t n = 0;

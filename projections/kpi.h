@@ -26,8 +26,11 @@
 namespace synergy {
 
 enum class KpiGrouping { kYear, kProgramme, kRegion, kResource, kKind, kStage };
-std::string_view ToString(KpiGrouping g);
-std::optional<KpiGrouping> ParseKpiGrouping(std::string_view text);
+template <>
+struct WireNameTable<KpiGrouping> {
+  static constexpr std::array<std::string_view, 6> names{"year", "programme", "region",
+                                                         "resource", "kind", "stage"};
+};
 
 struct StageCounts {
   std::array<std::int64_t, 5> by_stage{};  // indexed by Stage
