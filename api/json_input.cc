@@ -4,6 +4,8 @@
 #include <set>
 #include <vector>
 
+#include "infra/token_store.h"
+
 namespace synergy::api {
 
 using nlohmann::json;
@@ -485,8 +487,7 @@ Result<TokenRequest> ToTokenRequest(const json& body) {
     }
     t.name = name.value_or("");
     std::optional<std::string> role = r.Text("role", true);
-    if (role && *role != "admin" && *role != "facilitator" && *role != "manager" &&
-        *role != "funder") {
+    if (role && !IsRoleName(*role)) {
       r.Fail("role", "must be admin, facilitator, manager or funder");
     }
     t.role = role.value_or("");

@@ -1,10 +1,14 @@
 #include "api/openapi.h"
 
+#include <array>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/result.h"
 #include "domain/values.h"
+#include "infra/token_store.h"
 #include "projections/kpi.h"
 
 namespace synergy::api {
@@ -99,15 +103,16 @@ json Object(std::initializer_list<std::pair<const char*, json>> props,
 // `schema`, or null.
 json OrNull(const json& schema) { return {{"anyOf", {schema, {{"type", "null"}}}}}; }
 
-template <typename E>
-json Enum() {
-  json names = json::array();
-  for (std::string_view name : WireNames<E>()) names.push_back(name);
-  return {{"type", "string"}, {"enum", names}};
+// A string that is one of `names`.
+json Names(std::span<const std::string_view> names) {
+  json list = json::array();
+  for (std::string_view name : names) list.push_back(name);
+  return {{"type", "string"}, {"enum", list}};
 }
 
-json Strings(std::initializer_list<const char*> names) {
-  return {{"type", "string"}, {"enum", names}};
+template <typename E>
+json Enum() {
+  return Names(WireNames<E>());
 }
 
 // The six quantities; in a reply every one is present.
@@ -135,7 +140,7 @@ json Schemas() {
                         {"measured", kInteger}, {"abandoned", kInteger}, {"total", kInteger}},
                        {"identified", "studied", "operational", "measured", "abandoned", "total"});
   json participant = Object({{"company_id", kId}, {"role", Enum<ParticipantRole>()}}, {"company_id", "role"});
-  json roles = Strings({"admin", "facilitator", "manager", "funder"});
+  json roles = Names(kRoleNames);
   json hash = {{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}};
   return {
       {"Problem", Object({{"type", ProblemTypes()}, {"title", kString}, {"status", kInteger},
@@ -325,7 +330,7 @@ json Build() {
                          QueryParam("from", kDate), QueryParam("to", kDate),
                          QueryParam("as_of", kString),
                          QueryParam("group_by", Enum<KpiGrouping>()),
-                         QueryParam("format", Strings({"json", "csv"}))});
+                         QueryParam("format", Names(std::array<std::string_view, 2>{"json", "csv"}))});
           op["responses"]["200"]["content"]["text/csv"] = {{"schema", {{"type", "string"}}}};
           return Conditional(op);
         }()}}},

@@ -24,10 +24,9 @@ Error Err(ErrorCode code, std::string message, std::string field = {}) {
 }
 
 std::optional<Role> ParseRole(std::string_view text) {
-  if (text == "admin") return Role::kAdmin;
-  if (text == "facilitator") return Role::kFacilitator;
-  if (text == "manager") return Role::kManager;
-  if (text == "funder") return Role::kFunder;
+  for (std::size_t i = 0; i < kRoleNames.size(); ++i) {
+    if (kRoleNames[i] == text) return static_cast<Role>(i);
+  }
   return std::nullopt;
 }
 

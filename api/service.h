@@ -29,7 +29,7 @@
 
 namespace synergy::api {
 
-enum class Role { kAdmin, kFacilitator, kManager, kFunder };
+enum class Role { kAdmin, kFacilitator, kManager, kFunder };  // the order of kRoleNames
 
 struct Caller {
   std::string name;

@@ -255,8 +255,7 @@ int TokenCreate(int argc, char** argv) {
     std::fprintf(stderr, "--name must be 1 to 128 characters\n");
     return 2;
   }
-  if (record.role != "admin" && record.role != "facilitator" && record.role != "manager" &&
-      record.role != "funder") {
+  if (!IsRoleName(record.role)) {
     std::fprintf(stderr, "--role must be admin, facilitator, manager or funder\n");
     return 2;
   }

@@ -3,8 +3,11 @@
 #ifndef SYNERGY_INFRA_TOKEN_STORE_H_
 #define SYNERGY_INFRA_TOKEN_STORE_H_
 
+#include <algorithm>
+#include <array>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -12,9 +15,16 @@
 
 namespace synergy {
 
+// The roles a token may hold (API.md's "Roles and scopes").
+inline constexpr std::array<std::string_view, 4> kRoleNames = {"admin", "facilitator", "manager",
+                                                               "funder"};
+inline bool IsRoleName(std::string_view role) {
+  return std::find(kRoleNames.begin(), kRoleNames.end(), role) != kRoleNames.end();
+}
+
 struct TokenRecord {
   std::string name;
-  std::string role;                     // "admin", "facilitator", "manager", "funder"
+  std::string role;                     // one of kRoleNames
   std::vector<std::string> programmes;  // empty: every programme
   friend bool operator==(const TokenRecord&, const TokenRecord&) = default;
 };
