@@ -9,6 +9,7 @@
 #include "api/kpi_reply.h"
 #include "api/openapi.h"
 #include "api/render.h"
+#include "infra/codec.h"
 #include "infra/hash_chain.h"
 
 namespace synergy::api {
@@ -276,9 +277,7 @@ bool HasJsonBody(const HttpRequest& request) {
 
 std::string Quoted(std::uint64_t v) { return "\"" + std::to_string(v) + "\""; }
 
-std::string NewId(std::string_view prefix) {
-  return std::string(prefix) + NewTokenSecret().substr(4, 16);
-}
+std::string NewId(std::string_view prefix) { return std::string(prefix) + RandomHex(16); }
 
 Date Today(const Clock& clock) { return clock().UtcDate(); }
 

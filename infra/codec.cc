@@ -398,7 +398,7 @@ Result<IdempotencyRecord> DecodeIdempotency(std::string_view bytes) {
   return record;
 }
 
-std::string NewEventId() {
+std::string RandomHex(std::size_t digits) {
   thread_local std::mt19937_64 rng = [] {
     std::uint64_t seed[2] = {0, 0};
     if (RAND_bytes(reinterpret_cast<unsigned char*>(seed), sizeof seed) != 1) {
@@ -409,15 +409,16 @@ std::string NewEventId() {
     return std::mt19937_64(seq);
   }();
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (int half = 0; half < 2; ++half) {
-    std::uint64_t v = rng();
-    for (int i = 0; i < 16; ++i) {
-      id[static_cast<std::size_t>(half * 16 + i)] = kDigits[v & 0xf];
-      v >>= 4;
-    }
+  std::string id(digits, '0');
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    if (i % 16 == 0) v = rng();
+    id[i] = kDigits[v & 0xf];
+    v >>= 4;
   }
   return id;
 }
+
+std::string NewEventId() { return RandomHex(32); }
 
 }  // namespace synergy

@@ -13,6 +13,7 @@
 #ifndef SYNERGY_INFRA_CODEC_H_
 #define SYNERGY_INFRA_CODEC_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -46,6 +47,13 @@ Result<Timestamp> DecodeRecordedAt(std::string_view bytes);
 // An idempotency record's stored bytes, and back.
 std::string EncodeIdempotency(const IdempotencyRecord& record);
 Result<IdempotencyRecord> DecodeIdempotency(std::string_view bytes);
+
+// `digits` random hex digits from a generator of the calling thread's,
+// seeded from the system's random source: ids that must not repeat
+// (events', and those the API makes up for a synergy or a measurement),
+// not secrets (a token's are NewTokenSecret's). Cheap enough for every
+// request: no system call once the thread's generator is seeded.
+std::string RandomHex(std::size_t digits);
 
 // A fresh random event id: 32 hex digits.
 std::string NewEventId();

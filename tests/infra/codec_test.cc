@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "tests/infra/sample_events.h"
@@ -138,6 +139,26 @@ TEST(Codec, EventIdsAreFreshHex) {
   EXPECT_EQ(a.size(), 32u);
   EXPECT_NE(a, b);
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST(Codec, RandomHexHasTheDigitsAskedAndDoesNotRepeat) {
+  std::set<std::string> seen;
+  for (std::size_t digits : {1u, 15u, 16u, 17u, 40u}) {
+    std::string id = RandomHex(digits);
+    EXPECT_EQ(id.size(), digits);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  }
+  for (int i = 0; i < 10000; ++i) seen.insert(RandomHex(16));
+  EXPECT_EQ(seen.size(), 10000u);
+  // Every digit position varies: no position stuck at one value.
+  std::string first = RandomHex(40), differs(40, '.');
+  for (int i = 0; i < 64; ++i) {
+    std::string next = RandomHex(40);
+    for (std::size_t k = 0; k < 40; ++k) {
+      if (next[k] != first[k]) differs[k] = 'x';
+    }
+  }
+  EXPECT_EQ(differs, std::string(40, 'x'));
 }
 
 }  // namespace
