@@ -1,27 +1,43 @@
 -- (b) POST /v1/synergies/{sid}/measurements with If-Match: each thread
 -- cycles over its own synergies, one new day-long period per measurement,
 -- and learns each synergy's version from the replies (stream, version).
+-- Each synergy's request head is built once; a request adds the version
+-- and the body.
 dofile(os.getenv("SYNERGY_WRK_DIR") .. "/common.lua")
-local versions = {}
-local days = {}
+local count = math.floor(synergies / 2)
+local heads = {}     -- [k]: the head of the k-th synergy's requests, up to If-Match's version
+local versions = {}  -- [k]: its version, as the last reply gave it
+local days = {}      -- [k]: the day of its next period, counted from `base`
+local dates = {}     -- day -> "YYYY-MM-DD"
+local base = 1577836800  -- 2020-01-01; 2020-03-01, the operation's date, is day 60
+local body_from = '{"period_from":"'
+local body_to = '","period_to":"'
+local body_rest = '","values":{"savings_eur":12.5,"tonnes_recovered":0.25},"method":"metered"}'
+local length = #body_from + 10 + #body_to + 10 + #body_rest
 local n = 0
-local base = 1577836800  -- 2020-03-01 is 60 days later; periods start there
+function init(args)
+  for k = 1, count do
+    local sid = thread_id + (k - 1) * 2
+    heads[k] = head_of("POST", "/v1/synergies/s" .. sid .. "/measurements") ..
+        "Content-Length: " .. length .. "\r\nIf-Match: \""
+    versions[k] = 3
+    days[k] = 60
+  end
+end
 function request()
-  local id = thread_id + (n % math.floor(synergies / 2)) * 2
-  n = n + 1
-  local sid = "s" .. id
-  local day = (days[sid] or 60)
-  days[sid] = day + 1
-  local date = os.date("!%Y-%m-%d", base + day * 86400)
-  local body = '{"period_from":"' .. date .. '","period_to":"' .. date ..
-      '","values":{"savings_eur":12.5,"tonnes_recovered":0.25},"method":"metered"}'
-  local h = headers_with({["If-Match"] = '"' .. (versions[sid] or 3) .. '"'})
-  return wrk.format("POST", "/v1/synergies/" .. sid .. "/measurements", h, body)
+  n = n % count + 1
+  local day = days[n]
+  days[n] = day + 1
+  local date = dates[day]
+  if not date then
+    date = os.date("!%Y-%m-%d", base + day * 86400)
+    dates[day] = date
+  end
+  return heads[n] .. versions[n] .. '"\r\n\r\n' .. body_from .. date .. body_to .. date .. body_rest
 end
 function response(status, headers, body)
   if status == 201 then
-    local sid = body:match('"stream":"synergy%-([^"]+)"')
-    local version = body:match('"version":(%d+)')
-    if sid and version then versions[sid] = tonumber(version) end
+    local sid, version = body:match('"stream":"synergy%-s(%d+)".-"version":(%d+)')
+    if sid then versions[math.floor((tonumber(sid) - thread_id) / 2) + 1] = tonumber(version) end
   end
 end
