@@ -8,7 +8,9 @@
 #                             connections, 10 s a case): (a) new synergies,
 #                             (b) measurements with If-Match, (c) GET synergy,
 #                             then (c)'s floor: bench/http_floor answering
-#                             bodies of the same size, synergyd stopped
+#                             bodies of the same size, synergyd stopped, and
+#                             the floor of (a) and (b): http_floor appending
+#                             each request to a file, fdatasync'd per group
 #   scripts/bench.sh kpi      a generated log of 1 M events (10,000 synergies,
 #                             50 programmes): rebuild, start-up from the
 #                             checkpoint, as_of KPI latency mid-log, and wrk
@@ -98,6 +100,21 @@ case "${1:-}" in
     floor=$!
     url=$(listening_url "$dir/floor")
     run "(c) floor: fixed ${bytes} B replies" read.lua
+    kill "$floor"; wait "$floor" 2>/dev/null || true
+    # The floor for (a) and (b): the same server, but every request is
+    # appended to a file and answered (100 B, a command reply's size) once
+    # fdatasync'd, by one thread that writes and syncs whatever waits
+    # (group commit with nothing else to do). What a durable command
+    # costs here at all, under the same wrk scripts.
+    for case in "(a) identify.lua" "(b) measure.lua"; do
+      build/release/bench/http_floor 0 100 2 "$dir/floor.log" > "$dir/floor" &
+      floor=$!
+      url=$(listening_url "$dir/floor")
+      run "${case%% *} floor: fsync'd, fixed replies" "${case#* }"
+      kill "$floor"; wait "$floor" 2>/dev/null || true
+      rm -f "$dir/floor.log"
+      sync
+    done
     ;;
   kpi)
     scripts/deps.sh
