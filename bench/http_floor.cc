@@ -10,18 +10,18 @@
 //   http_floor PORT BODY_BYTES [THREADS [LOG_FILE]]     (PORT 0: a free port)
 // Prints "listening on http://127.0.0.1:PORT" when ready; runs until killed.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
-#include <memory>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
