@@ -847,7 +847,14 @@ void Service::Command(const Route& route, HttpRequest& request, const Caller& ca
     case Endpoint::kProgrammes:
       plan->status = 201;
       plan->stream = ProgrammeStream(programme);
-      plan->decide = [b, today](const ReadModels& m, auto if_match) -> Result<Decided> {
+      if (!IsValidId(programme)) {
+        // Without a valid id there is no stream: the mapping names the error.
+        Result<ProgrammeLaunched> e = ToProgrammeLaunched(b);
+        Status s = e.ok() ? ValidateId(e->id, "id") : Status(e.error());
+        return reply(Problem(s.error()));
+      }
+      plan->decide = [b = std::move(b), today](const ReadModels& m,
+                                               auto if_match) -> Result<Decided> {
         Result<ProgrammeLaunched> e = ToProgrammeLaunched(b);
         const ProgrammeView* p = e.ok() ? m.FindProgramme(e->id) : nullptr;
         std::uint64_t version = p ? p->state.version : 0;
@@ -857,12 +864,6 @@ void Service::Command(const Route& route, HttpRequest& request, const Caller& ca
                                                 LaunchProgramme{*e, today}),
                                          version, e->id, std::nullopt);
       };
-      if (!IsValidId(programme)) {
-        // Without a valid id there is no stream: the mapping names the error.
-        Result<ProgrammeLaunched> e = ToProgrammeLaunched(b);
-        Status s = e.ok() ? ValidateId(e->id, "id") : Status(e.error());
-        return reply(Problem(s.error()));
-      }
       break;
     case Endpoint::kCompanies:
     case Endpoint::kWithdrawal:
@@ -871,7 +872,7 @@ void Service::Command(const Route& route, HttpRequest& request, const Caller& ca
       plan->status = endpoint == Endpoint::kCompanies ? 201 : 200;
       plan->stream = ProgrammeStream(programme);
       std::string company = endpoint == Endpoint::kWithdrawal ? ids[1] : std::string();
-      plan->decide = [b, today, programme, company, endpoint](
+      plan->decide = [b = std::move(b), today, programme, company, endpoint](
                          const ReadModels& m, auto if_match) -> Result<Decided> {
         const ProgrammeState& p = m.FindProgramme(programme)->state;
         SYNERGY_RETURN_IF_ERROR(CheckIfMatch(p.version, if_match));
@@ -899,8 +900,8 @@ void Service::Command(const Route& route, HttpRequest& request, const Caller& ca
       std::string id = b.contains("id") && b["id"].is_string() ? b["id"].get<std::string>()
                                                                : NewId("s-");
       plan->stream = SynergyStream(id);
-      plan->decide = [b, today, programme, id](const ReadModels& m,
-                                               auto if_match) -> Result<Decided> {
+      plan->decide = [b = std::move(b), today, programme, id](const ReadModels& m,
+                                                              auto if_match) -> Result<Decided> {
         const SynergyState* existing = m.FindSynergy(id);
         SynergyState state = existing ? *existing : SynergyState{};
         SYNERGY_RETURN_IF_ERROR(CheckIfMatch(state.version, if_match));
@@ -924,8 +925,8 @@ void Service::Command(const Route& route, HttpRequest& request, const Caller& ca
         mid = b.contains("id") && b["id"].is_string() ? b["id"].get<std::string>() : NewId("m-");
       }
       plan->stream = SynergyStream(sid);
-      plan->decide = [b, today, sid, mid, endpoint](const ReadModels& m,
-                                                    auto if_match) -> Result<Decided> {
+      plan->decide = [b = std::move(b), today, sid, mid, endpoint](
+                         const ReadModels& m, auto if_match) -> Result<Decided> {
         const SynergyState& s = *m.FindSynergy(sid);
         SYNERGY_RETURN_IF_ERROR(CheckIfMatch(s.version, if_match));
         Result<SynergyCommand> command = [&]() -> Result<SynergyCommand> {
