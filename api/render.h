@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <string_view>
+
 #include "api/http.h"
 #include "domain/event_store.h"
 #include "domain/result.h"
@@ -28,6 +31,12 @@ int StatusOf(ErrorCode code);
 
 // The body's text as every reply renders it (invalid UTF-8 replaced).
 std::string RenderJson(const nlohmann::json& body);
+// Appends `text` as a JSON string, escaped as RenderJson escapes it (a
+// quote, a backslash and the control characters; \b \f \n \r \t by name,
+// the others as \u00xx), the rest as it is. `text` must be valid UTF-8
+// (RenderJson would replace what is not): for replies made by hand from
+// values the API has validated.
+void AppendJsonString(std::string& out, std::string_view text);
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
 // A JSON reply whose body is already rendered.
 HttpResponse JsonResponse(int status, std::string body);

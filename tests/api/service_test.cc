@@ -7,6 +7,7 @@
 #include <future>
 
 #include "api/checkpoints.h"
+#include "api/render.h"
 #include "infra/hash_chain.h"
 #include "infra/memory_store.h"
 #include "tests/infra/store_fixtures.h"
@@ -88,9 +89,23 @@ TEST_F(ServiceTest, PrecedenceOfErrors) {
 TEST_F(ServiceTest, CommandReplyAndRead) {
   HttpResponse created = Call("POST", "/v1/programmes", "admin-secret", kProgramme);
   ASSERT_EQ(created.status, 201);
+  // Written by hand, the reply reads as the JSON renderer would write it.
+  EXPECT_EQ(created.Body(), R"({"id":"ziri","position":1,"stream":"programme-ziri","version":1})");
   json body = json::parse(created.Body());
+  EXPECT_EQ(RenderJson(body), created.Body());
   EXPECT_EQ(body["position"], 1);
   EXPECT_EQ(body["stream"], "programme-ziri");
+  ASSERT_EQ(Call("POST", "/v1/programmes/ziri/companies", "admin-secret", R"({"id":"acme","name":"A"})")
+                .status, 201);
+  ASSERT_EQ(Call("POST", "/v1/programmes/ziri/companies", "admin-secret", R"({"id":"bois","name":"B"})")
+                .status, 201);
+  HttpResponse synergy = Call("POST", "/v1/programmes/ziri/synergies", "admin-secret",
+                              R"({"id":"s1","title":"T","kind":"substitution","resource":"waste","occurred_on":"2017-01-01",
+                                  "participants":[{"company_id":"acme","role":"provider"},{"company_id":"bois","role":"receiver"}]})");
+  ASSERT_EQ(synergy.status, 201);
+  EXPECT_EQ(synergy.Body(),
+            R"({"id":"s1","position":4,"stage":"identified","stream":"synergy-s1","version":1})");
+  EXPECT_EQ(HeaderOf(synergy, "ETag"), "\"1\"");
   HttpResponse read = Call("GET", "/v1/programmes/ziri");
   EXPECT_EQ(read.status, 200);
   EXPECT_EQ(json::parse(read.Body())["facilitator_org"], "T");
