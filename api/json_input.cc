@@ -1,7 +1,10 @@
 #include "api/json_input.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "infra/token_store.h"
@@ -66,7 +69,7 @@ class ObjectReader {
   // missing when `required`); nullptr for every key of a non-object.
   const json* Find(std::string_view key, bool required = false) {
     if (!object_) return nullptr;
-    read_.emplace(key);
+    read_.push_back(key);
     auto it = object_->find(key);
     if (it != object_->end() && !it->is_null()) return &*it;
     if (required) Fail(key, "is required");
@@ -194,7 +197,9 @@ class ObjectReader {
   void Finish() {
     if (!object_) return;
     for (const auto& [key, value] : object_->items()) {
-      if (!read_.contains(key)) Fail(key, "is not a known field");
+      if (std::find(read_.begin(), read_.end(), key) == read_.end()) {
+        Fail(key, "is not a known field");
+      }
     }
   }
 
@@ -211,7 +216,9 @@ class ObjectReader {
   const json* object_;  // null when there is nothing to read
   std::string path_;
   Violations& found_;
-  std::set<std::string, std::less<>> read_;
+  // The keys asked for: the mapping's own names (literals and the tables'
+  // names, which outlive the reader), a few per object.
+  std::vector<std::string_view> read_;
 };
 
 // Runs a mapping over a body's top-level reader; fails with every field it
@@ -249,12 +256,12 @@ class StrictSax {
   bool binary(json::binary_t& v) { return Value() && dom_.binary(v); }
   bool start_object(std::size_t n) {
     Value();
-    frames_.push_back(Frame{false, {}, 0, {}});
+    frames_.push_back(Frame{false, {}, 0, {}, {}});
     return dom_.start_object(n);
   }
   bool key(std::string& k) {
     Frame& f = frames_.back();
-    if (!f.keys.insert(k).second) {
+    if (!f.Insert(k)) {
       duplicate_ = k;
       return false;
     }
@@ -267,7 +274,7 @@ class StrictSax {
   }
   bool start_array(std::size_t n) {
     Value();
-    frames_.push_back(Frame{true, {}, 0, {}});
+    frames_.push_back(Frame{true, {}, 0, {}, {}});
     return dom_.start_array(n);
   }
   bool end_array() {
@@ -292,7 +299,25 @@ class StrictSax {
     bool array;
     std::string key;
     std::size_t next_index;
-    std::set<std::string> keys;
+    // The object's keys so far: a few in a vector searched in turn, past
+    // kFew in a set (a body may hold an object of a hundred thousand keys).
+    std::vector<std::string> few;
+    std::set<std::string> many;
+
+    static constexpr std::size_t kFew = 32;
+    // False when `k` is already a key of the object.
+    bool Insert(const std::string& k) {
+      if (many.empty()) {
+        if (std::find(few.begin(), few.end(), k) != few.end()) return false;
+        if (few.size() < kFew) {
+          few.push_back(k);
+          return true;
+        }
+        many.insert(few.begin(), few.end());
+        few.clear();
+      }
+      return many.insert(k).second;
+    }
   };
   // A value starts: in an array, it takes the next index.
   bool Value() {

@@ -26,6 +26,17 @@ TEST(ParseBody, DuplicateKeysAtAnyDepth) {
   EXPECT_EQ(CodeOf(R"({"a": 1, "a": 2})"), ErrorCode::kMalformedJson);
   EXPECT_EQ(CodeOf(R"({"a": {"b": 1, "b": 1}})"), ErrorCode::kMalformedJson);
   EXPECT_TRUE(ParseBody(R"({"a": {"b": 1}, "c": {"b": 1}})").ok());  // same key, two objects
+  // Past the first 32 keys of an object, whichever key is repeated.
+  auto object_of = [](int keys, int repeated) {
+    std::string body = "{";
+    for (int i = 0; i < keys; ++i) body += "\"k" + std::to_string(i) + "\": " + std::to_string(i) + ",";
+    return body + "\"k" + std::to_string(repeated) + "\": 0}";
+  };
+  for (int keys : {31, 32, 33, 40, 1000}) {
+    EXPECT_EQ(CodeOf(object_of(keys, 0)), ErrorCode::kMalformedJson) << keys;
+    EXPECT_EQ(CodeOf(object_of(keys, keys - 1)), ErrorCode::kMalformedJson) << keys;
+    EXPECT_TRUE(ParseBody(object_of(keys, keys)).ok()) << keys;  // k<keys> is new
+  }
 }
 
 TEST(ParseBody, DepthLimit) {
