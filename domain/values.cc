@@ -19,6 +19,14 @@ std::optional<int> ParseDigits(std::string_view text) {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// Writes `value` (below 10^width) as `width` digits from `out` on.
+void PutDigits(char* out, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
 }  // namespace
 
 std::optional<Date> Date::Parse(std::string_view text) {
@@ -42,11 +50,20 @@ Date Date::FromYmd(int year, unsigned month, unsigned day) {
 
 std::string Date::ToString() const {
   std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
-  return buf;
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {  // only in damaged records
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", year, static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()));
+    return buf;
+  }
+  // Digit by digit: the events feed and every KPI reply format dates and
+  // instants, and snprintf was most of a cached KPI reply's own work.
+  std::string out = "0000-00-00";
+  PutDigits(&out[0], static_cast<unsigned>(year), 4);
+  PutDigits(&out[5], static_cast<unsigned>(ymd.month()), 2);
+  PutDigits(&out[8], static_cast<unsigned>(ymd.day()), 2);
+  return out;
 }
 
 int Date::Year() const {
@@ -108,13 +125,15 @@ std::string Timestamp::ToString() const {
   // the ends of the range (a damaged record can hold any value).
   std::int64_t in_day = micros % 86'400'000'000;
   if (in_day < 0) in_day += 86'400'000'000;
-  std::int64_t secs = in_day / 1'000'000;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%06dZ",
-                date.ToString().c_str(), static_cast<int>(secs / 3600),
-                static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
-                static_cast<int>(in_day % 1'000'000));
-  return buf;
+  const auto secs = static_cast<unsigned>(in_day / 1'000'000);
+  std::string out = date.ToString();
+  const std::size_t at = out.size();
+  out += "T00:00:00.000000Z";
+  PutDigits(&out[at + 1], secs / 3600, 2);
+  PutDigits(&out[at + 4], secs / 60 % 60, 2);
+  PutDigits(&out[at + 7], secs % 60, 2);
+  PutDigits(&out[at + 10], static_cast<unsigned>(in_day % 1'000'000), 6);
+  return out;
 }
 
 Date Timestamp::UtcDate() const {

@@ -39,6 +39,13 @@ TEST(Timestamp, FormatsRfc3339WithMicroseconds) {
   EXPECT_EQ(t.ToString(), "2026-11-28T10:44:21.123456Z");
   EXPECT_EQ(t.UtcDate().ToString(), "2026-11-28");
   EXPECT_EQ(Timestamp{-1}.ToString(), "1969-12-31T23:59:59.999999Z");
+  // Every field at its widest and narrowest, and years on both sides of the
+  // four-digit range (damaged records only).
+  EXPECT_EQ(Timestamp::Parse("0999-01-02T03:04:05.000006Z")->ToString(), "0999-01-02T03:04:05.000006Z");
+  EXPECT_EQ(Timestamp::Parse("9999-12-31T23:59:59.999999Z")->ToString(), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(Date::Parse("0000-01-01")->ToString(), "0000-01-01");
+  EXPECT_EQ((Date{Date::Parse("0000-01-01")->days - 1}).ToString(), "-001-12-31");
+  EXPECT_EQ((Date{Date::Parse("9999-12-31")->days + 1}).ToString(), "10000-01-01");
 }
 
 TEST(Timestamp, ParsesAnyRfc3339FormAndBareDates) {
