@@ -24,13 +24,6 @@ Error Err(ErrorCode code, std::string message, std::string field = {}) {
   return MakeError(code, std::move(message), std::move(field));
 }
 
-std::optional<Role> ParseRole(std::string_view text) {
-  for (std::size_t i = 0; i < kRoleNames.size(); ++i) {
-    if (kRoleNames[i] == text) return static_cast<Role>(i);
-  }
-  return std::nullopt;
-}
-
 std::string LowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -587,7 +580,7 @@ std::optional<Caller> Service::Authenticate(const HttpRequest& request) const {
   std::shared_lock lock(tokens_mu_);
   auto it = tokens_by_hash_.find(hash);
   if (it == tokens_by_hash_.end()) return std::nullopt;
-  std::optional<Role> role = ParseRole(it->second.role);
+  std::optional<Role> role = ParseEnum<Role>(it->second.role);
   if (!role) return std::nullopt;
   return Caller{it->second.name, *role, it->second.programmes};
 }

@@ -31,6 +31,18 @@ namespace synergy::api {
 
 enum class Role { kAdmin, kFacilitator, kManager, kFunder };  // the order of kRoleNames
 
+}  // namespace synergy::api
+
+namespace synergy {
+// A role's names are the tokens' (ParseEnum<api::Role> reads a token's role).
+template <>
+struct WireNameTable<api::Role> {
+  static constexpr const auto& names = kRoleNames;
+};
+}  // namespace synergy
+
+namespace synergy::api {
+
 struct Caller {
   std::string name;
   Role role;
