@@ -9,9 +9,6 @@ namespace {
 
 using ordered = nlohmann::ordered_json;
 
-constexpr std::string_view kStageColumns[] = {"identified", "studied", "operational",
-                                              "measured", "abandoned"};
-
 int DecimalsOf(std::string_view field) { return field == "savings_eur" ? 2 : 3; }
 
 // What a row of the reply carries besides `measured`.
@@ -48,7 +45,7 @@ ordered FiguresJson(const KpiFigures& f, Carried c) {
   if (c.synergies) {
     ordered s = ordered::object();
     for (std::size_t i = 0; i < f.synergies.by_stage.size(); ++i) {
-      s[std::string(kStageColumns[i])] = f.synergies.by_stage[i];
+      s[std::string(WireNames<Stage>()[i])] = f.synergies.by_stage[i];
     }
     s["total"] = f.synergies.total();
     o["synergies"] = std::move(s);
@@ -177,7 +174,7 @@ std::string RenderKpiCsv(const KpiReport& report, std::optional<KpiGrouping> gro
   for (std::string_view part : {"measured_", "estimated_"}) {
     for (const QuantityField& f : kQuantityFields) out.append(1, ',').append(part).append(f.name);
   }
-  for (std::string_view stage : kStageColumns) out.append(",synergies_").append(stage);
+  for (std::string_view stage : WireNames<Stage>()) out.append(",synergies_").append(stage);
   out += ",synergies_total,companies_enrolled,companies_engaged,diagnostics\r\n";
   if (grouping) {
     for (const auto& [key, figures] : report.groups) CsvRow(out, key, figures, GroupsCarry(*grouping));
