@@ -10,13 +10,19 @@
 #include <mutex>
 #include <thread>
 
+#include "infra/thread_name.h"
+
 namespace synergy::api {
 
 // Runs the tasks given to Run() one after another, in order, on one thread.
 // Thread-safe. The destructor runs every task already given, then joins.
 class SerialWorker {
  public:
-  SerialWorker() : thread_([this] { Loop(); }) {}
+  SerialWorker()
+      : thread_([this] {
+          NameThisThread("slow-requests");
+          Loop();
+        }) {}
   ~SerialWorker() {
     {
       std::lock_guard lock(mu_);

@@ -18,10 +18,12 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "api/render.h"
+#include "infra/thread_name.h"
 
 namespace synergy::api {
 
@@ -375,7 +377,10 @@ class Contexts {
   void RunAll() {
     std::vector<std::thread> pool;
     for (std::size_t i = 1; i < all_.size(); ++i) {
-      pool.emplace_back([context = all_[i].get()] { context->run(); });
+      pool.emplace_back([context = all_[i].get(), name = "http-" + std::to_string(i)] {
+        NameThisThread(name.c_str());
+        context->run();
+      });
     }
     first().run();
     for (auto& t : pool) t.join();

@@ -11,6 +11,7 @@
 #include "api/render.h"
 #include "infra/codec.h"
 #include "infra/hash_chain.h"
+#include "infra/thread_name.h"
 
 namespace synergy::api {
 
@@ -464,9 +465,20 @@ Status Service::Start() {
     for (auto& [hash, record] : *tokens) tokens_by_hash_[ToHex(hash)] = std::move(record);
   }
   store_.SetCommitObserver([this](const std::vector<RecordedEvent>& events) { Observe(events); });
-  feed_thread_ = std::thread([this] { RunWaiters(); });
-  catch_up_ = std::thread([this] { CatchUp(); });
-  if (checkpoints_) checkpoint_thread_ = std::thread([this] { RunCheckpoints(); });
+  feed_thread_ = std::thread([this] {
+    NameThisThread("feed-waiters");
+    RunWaiters();
+  });
+  catch_up_ = std::thread([this] {
+    NameThisThread("catch-up");
+    CatchUp();
+  });
+  if (checkpoints_) {
+    checkpoint_thread_ = std::thread([this] {
+      NameThisThread("checkpoints");
+      RunCheckpoints();
+    });
+  }
   return OkStatus();
 }
 

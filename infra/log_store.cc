@@ -9,6 +9,7 @@
 
 #include "infra/codec.h"
 #include "infra/hash_chain.h"
+#include "infra/thread_name.h"
 
 namespace synergy {
 
@@ -50,7 +51,10 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(std::unique_ptr<LogBackend> bac
   store->head_ = state->head;
   store->stream_heads_ = std::move(state->stream_heads);
   store->last_recorded_at_ = state->last_recorded_at;
-  store->writer_ = std::thread([s = store.get()] { s->RunWriter(); });
+  store->writer_ = std::thread([s = store.get()] {
+    NameThisThread("log-writer");
+    s->RunWriter();
+  });
   return store;
 }
 
@@ -362,6 +366,7 @@ Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit
   std::optional<Error> failure;       // guarded by mu; set before read_all
 
   std::thread reader([&] {
+    NameThisThread("log-reader");
     Chunk chunk{std::vector<RecordedEvent>(kChunk)};
     // Hands `chunk` over and takes a spare one; false once the visitor stopped.
     auto hand_over = [&]() -> bool {
