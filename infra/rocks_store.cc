@@ -563,14 +563,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilyDescriptors() {
     // the single writer's inserts then skip the skip list's search from the
     // top (a third of the writer's time went to it under write load).
     // Positions only grow (one hint for all); a stream's versions grow (a
-    // hint per stream); heads and the log head are rewritten in place (a
-    // hint per key).
+    // hint per stream). Not for heads and the log head: a key written again
+    // carries a higher sequence number, which sorts before its last entry,
+    // never at the hint (just after it), so a hint per key only cost a
+    // lookup in a map of every stream.
     if (name == kEventsFamily) {
       options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(0));
     } else if (name == kStreamsFamily) {
       options.memtable_insert_with_hint_prefix_extractor = std::make_shared<StreamPrefix>();
-    } else if (name == kHeadsFamily || name == kMetaFamily) {
-      options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
     }
     if (name == kCheckpointsFamily) {
       // A checkpoint is one value of ~150 bytes an event (150 MB at a
