@@ -16,6 +16,8 @@
 #                             checkpoint, as_of KPI latency mid-log, and wrk
 #                             on /v1/kpis with and without group_by, then
 #                             a graceful stop (SIGTERM) after one more write
+#   scripts/bench.sh decide   the measurement decider and fold against
+#                             synergies of 10 to 10,000 measurements
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/synergyd.sh
@@ -173,8 +175,16 @@ case "${1:-}" in
     grep -o 'checkpoint at position [0-9]* loaded: .*' "$dir/out"
     grep -o 'checkpoint at position [0-9]*: .*' "$dir/out" | tail -1
     ;;
+  decide)
+    scripts/deps.sh
+    cmake --preset release >/dev/null
+    cmake --build --preset release --target decide_bench
+    # Three runs of each; the median is printed.
+    build/release/bench/decide_bench --benchmark_color=false --benchmark_repetitions=3 \
+      --benchmark_report_aggregates_only=true | grep -v -E '_(mean|stddev|cv) '
+    ;;
   *)
-    echo "usage: scripts/bench.sh append|http|kpi" >&2
+    echo "usage: scripts/bench.sh append|http|kpi|decide" >&2
     exit 2
     ;;
 esac
