@@ -18,6 +18,8 @@
 #                             a graceful stop (SIGTERM) after one more write
 #   scripts/bench.sh decide   the measurement decider and fold against
 #                             synergies of 10 to 10,000 measurements
+# Each wrk case of http and kpi also prints the CPU a request took: in the
+# server, by thread name, and in wrk, which shares the cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/synergyd.sh
@@ -67,15 +69,9 @@ case "${1:-}" in
         '{"occurred_on":"2020-02-01","aspects":{},"decision":"go","estimated":{"savings_eur":1000}}'
       curl -s "$url/v1/synergies/s$n/operation" -H "$auth" -H "$json" -o /dev/null -d '{"occurred_on":"2020-03-01"}'
     done
-    run() {  # name script
-      local out
-      out=$(wrk -t2 -c64 -d10s --latency -s "bench/wrk/$2" "$url")
-      local rps p99 bad
-      rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-      p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-      bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-      printf '%-34s %10s req/s  p99 %8s  non-2xx %s\n' "$1" "$rps" "$p99" "${bad:-0}"
-    }
+    # run NAME SCRIPT: a case of wrk_case against $url, served by $serving.
+    run() { wrk_case "$1" "$serving" -s "bench/wrk/$2" "$url"; }
+    serving=$pid
     run "(a) POST new synergy" identify.lua
     run "(b) POST measurement, If-Match" measure.lua
     # (a) and (b) appended some 370,000 events: the service checkpoints its
@@ -100,6 +96,7 @@ case "${1:-}" in
     sync
     build/release/bench/http_floor 0 "$bytes" > "$dir/floor" &
     floor=$!
+    serving=$floor
     url=$(listening_url "$dir/floor")
     run "(c) floor: fixed ${bytes} B replies" read.lua
     kill "$floor"; wait "$floor" 2>/dev/null || true
@@ -111,6 +108,7 @@ case "${1:-}" in
     for case in "(a) identify.lua" "(b) measure.lua"; do
       build/release/bench/http_floor 0 100 2 "$dir/floor.log" > "$dir/floor" &
       floor=$!
+      serving=$floor
       url=$(listening_url "$dir/floor")
       run "${case%% *} floor: fsync'd, fixed replies" "${case#* }"
       kill "$floor"; wait "$floor" 2>/dev/null || true
@@ -153,13 +151,7 @@ case "${1:-}" in
       times+=("$(curl -sf -o /dev/null -w '%{time_total}' -H "$auth" "$url/v1/kpis?as_of=$at&group_by=year")")
     done
     echo "as_of KPI (group_by=year) mid-log, seconds: ${times[*]}"
-    run() {  # name target
-      local out rps p99
-      out=$(wrk -t2 -c64 -d10s --latency -H "$auth" "$url$2")
-      rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-      p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-      printf '%-34s %10s req/s  p99 %8s\n' "$1" "$rps" "$p99"
-    }
+    run() { wrk_case "$1" "$pid" -H "$auth" "$url$2"; }  # name target
     sync
     run "GET /v1/kpis" /v1/kpis
     run "GET /v1/kpis?group_by=programme" "/v1/kpis?group_by=programme"
