@@ -18,11 +18,7 @@ namespace synergy::api {
 // Thread-safe. The destructor runs every task already given, then joins.
 class SerialWorker {
  public:
-  SerialWorker()
-      : thread_([this] {
-          NameThisThread("slow-requests");
-          Loop();
-        }) {}
+  SerialWorker() : thread_(NamedThread("slow-requests", [this] { Loop(); })) {}
   ~SerialWorker() {
     {
       std::lock_guard lock(mu_);

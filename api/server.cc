@@ -377,10 +377,8 @@ class Contexts {
   void RunAll() {
     std::vector<std::thread> pool;
     for (std::size_t i = 1; i < all_.size(); ++i) {
-      pool.emplace_back([context = all_[i].get(), name = "http-" + std::to_string(i)] {
-        NameThisThread(name.c_str());
-        context->run();
-      });
+      pool.push_back(
+          NamedThread("http-" + std::to_string(i), [context = all_[i].get()] { context->run(); }));
     }
     first().run();
     for (auto& t : pool) t.join();

@@ -465,20 +465,9 @@ Status Service::Start() {
     for (auto& [hash, record] : *tokens) tokens_by_hash_[ToHex(hash)] = std::move(record);
   }
   store_.SetCommitObserver([this](const std::vector<RecordedEvent>& events) { Observe(events); });
-  feed_thread_ = std::thread([this] {
-    NameThisThread("feed-waiters");
-    RunWaiters();
-  });
-  catch_up_ = std::thread([this] {
-    NameThisThread("catch-up");
-    CatchUp();
-  });
-  if (checkpoints_) {
-    checkpoint_thread_ = std::thread([this] {
-      NameThisThread("checkpoints");
-      RunCheckpoints();
-    });
-  }
+  feed_thread_ = NamedThread("feed-waiters", [this] { RunWaiters(); });
+  catch_up_ = NamedThread("catch-up", [this] { CatchUp(); });
+  if (checkpoints_) checkpoint_thread_ = NamedThread("checkpoints", [this] { RunCheckpoints(); });
   return OkStatus();
 }
 

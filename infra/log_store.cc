@@ -51,10 +51,7 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(std::unique_ptr<LogBackend> bac
   store->head_ = state->head;
   store->stream_heads_ = std::move(state->stream_heads);
   store->last_recorded_at_ = state->last_recorded_at;
-  store->writer_ = std::thread([s = store.get()] {
-    NameThisThread("log-writer");
-    s->RunWriter();
-  });
+  store->writer_ = NamedThread("log-writer", [s = store.get()] { s->RunWriter(); });
   return store;
 }
 
@@ -365,8 +362,7 @@ Status LogStore::Replay(std::uint64_t after_position, const ReplayVisitor& visit
   bool read_all = false, stop = false;  // guarded by mu
   std::optional<Error> failure;       // guarded by mu; set before read_all
 
-  std::thread reader([&] {
-    NameThisThread("log-reader");
+  std::thread reader = NamedThread("log-reader", [&] {
     Chunk chunk{std::vector<RecordedEvent>(kChunk)};
     // Hands `chunk` over and takes a spare one; false once the visitor stopped.
     auto hand_over = [&]() -> bool {

@@ -1,14 +1,27 @@
-// NameThisThread: the name `top -H`, `ps -L`, perf and gdb show for the
-// calling thread. Linux keeps the first 15 bytes. The process's main thread
-// keeps the program's name, which `ps`, `pkill` and the like look for.
+// Named threads: the name `top -H`, `ps -L`, perf and gdb show for a
+// thread. Linux keeps the first 15 bytes. The process's main thread keeps
+// the program's name, which `ps`, `pkill` and the like look for.
 #ifndef SYNERGY_INFRA_THREAD_NAME_H_
 #define SYNERGY_INFRA_THREAD_NAME_H_
 
 #include <pthread.h>
 
+#include <string>
+#include <thread>
+#include <utility>
+
 namespace synergy {
 
 inline void NameThisThread(const char* name) { pthread_setname_np(pthread_self(), name); }
+
+// A thread that names itself `name`, then runs `body`.
+template <typename Body>
+std::thread NamedThread(std::string name, Body body) {
+  return std::thread([name = std::move(name), body = std::move(body)]() mutable {
+    NameThisThread(name.c_str());
+    body();
+  });
+}
 
 }  // namespace synergy
 
