@@ -2,17 +2,17 @@
 //
 // measure/N   decide a new measurement (a fresh id, the day after the last
 //             period) for an operational synergy that holds N day-long
-//             measurements with random 16-hex-digit ids (as the API makes
-//             them): the duplicate-id and overlap checks.
+//             measurements with ids as the API makes them ("m-" and 16
+//             random hex digits): the duplicate-id and overlap checks.
 // apply/N     record 1,000 more measurements, one at a time (EvolveInPlace),
 //             in such a synergy; the time is per measurement.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <string>
 
 #include "domain/programme.h"
 #include "domain/synergy.h"
+#include "infra/codec.h"
 
 namespace synergy {
 namespace {
@@ -29,16 +29,8 @@ ProgrammeState Park() {
   return s;
 }
 
-std::string RandomId(std::mt19937_64& random) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  std::uint64_t bits = random();
-  for (char& c : id) {
-    c = kHex[bits & 15];
-    bits >>= 4;
-  }
-  return id;
-}
+// A measurement id as the API makes one when the body gives none.
+std::string MeasurementId() { return "m-" + RandomHex(16); }
 
 BenefitsMeasured DayMeasured(std::string id, int day) {
   BenefitsMeasured e{};
@@ -50,7 +42,7 @@ BenefitsMeasured DayMeasured(std::string id, int day) {
 }
 
 // An operational synergy with `n` day-long measurements, days 0 to n-1.
-SynergyState Measured(int n, std::mt19937_64& random) {
+SynergyState Measured(int n) {
   SynergyState s;
   SynergyIdentified identified{};
   identified.id = "s1";
@@ -65,16 +57,15 @@ SynergyState Measured(int n, std::mt19937_64& random) {
   studied.decision = Decision::kGo;
   EvolveInPlace(s, studied);
   EvolveInPlace(s, SynergyOperational{Day(0), std::nullopt});
-  for (int day = 0; day < n; ++day) EvolveInPlace(s, DayMeasured(RandomId(random), day));
+  for (int day = 0; day < n; ++day) EvolveInPlace(s, DayMeasured(MeasurementId(), day));
   return s;
 }
 
 void BM_Measure(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  std::mt19937_64 random(42);
   const ProgrammeState park = Park();
-  const SynergyState synergy = Measured(n, random);
-  const SynergyCommand command = MeasureBenefits{DayMeasured(RandomId(random), n), Day(n + 1)};
+  const SynergyState synergy = Measured(n);
+  const SynergyCommand command = MeasureBenefits{DayMeasured(MeasurementId(), n), Day(n + 1)};
   for (auto _ : state) {
     Result<std::vector<Event>> events = Decide(synergy, command, park);
     if (!events.ok()) state.SkipWithError(events.error().message.c_str());
@@ -85,10 +76,9 @@ BENCHMARK(BM_Measure)->Name("measure")->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)
 
 void BM_Apply(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  std::mt19937_64 random(42);
-  SynergyState synergy = Measured(n, random);
+  SynergyState synergy = Measured(n);
   std::vector<Event> next;
-  for (int i = 0; i < 1000; ++i) next.push_back(DayMeasured(RandomId(random), n + i));
+  for (int i = 0; i < 1000; ++i) next.push_back(DayMeasured(MeasurementId(), n + i));
   std::size_t i = 0;
   for (auto _ : state) EvolveInPlace(synergy, next[i++]);
 }
