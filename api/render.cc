@@ -244,7 +244,6 @@ std::string RenderJson(const json& body) {
 }
 
 void AppendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char c : text) {
     switch (c) {
@@ -258,8 +257,8 @@ void AppendJsonString(std::string& out, std::string_view text) {
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";
-          out += kHex[static_cast<unsigned char>(c) >> 4];
-          out += kHex[static_cast<unsigned char>(c) & 0xf];
+          out += kHexDigits[static_cast<unsigned char>(c) >> 4];
+          out += kHexDigits[static_cast<unsigned char>(c) & 0xf];
         } else {
           out += c;
         }

@@ -1,6 +1,7 @@
 #include "infra/codec.h"
 
 #include "infra/big_endian.h"
+#include "infra/hash_chain.h"
 
 #include <openssl/rand.h>
 
@@ -408,12 +409,11 @@ std::string RandomHex(std::size_t digits) {
     std::seed_seq seq{seed[0], seed[1], seed[0] >> 32, seed[1] >> 32};
     return std::mt19937_64(seq);
   }();
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string id(digits, '0');
   std::uint64_t v = 0;
   for (std::size_t i = 0; i < digits; ++i) {
     if (i % 16 == 0) v = rng();
-    id[i] = kDigits[v & 0xf];
+    id[i] = kHexDigits[v & 0xf];
     v >>= 4;
   }
   return id;

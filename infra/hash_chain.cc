@@ -66,11 +66,10 @@ std::string NewTokenSecret() {
 }
 
 std::string ToHex(const Hash& hash) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(hash.size() * 2, '0');
   for (std::size_t i = 0; i < hash.size(); ++i) {
-    out[2 * i] = kDigits[hash[i] >> 4];
-    out[2 * i + 1] = kDigits[hash[i] & 0xf];
+    out[2 * i] = kHexDigits[hash[i] >> 4];
+    out[2 * i + 1] = kHexDigits[hash[i] & 0xf];
   }
   return out;
 }

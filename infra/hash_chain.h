@@ -14,6 +14,10 @@ Hash Sha256(std::string_view data);
 // hash(n) = SHA-256(hash(n-1) || stored bytes of event n).
 Hash ChainHash(const Hash& previous, std::string_view stored_bytes);
 
+// Lower-case hexadecimal digits, by value: ToHex, RandomHex and the JSON
+// escapes write these.
+inline constexpr char kHexDigits[] = "0123456789abcdef";
+
 std::string ToHex(const Hash& hash);
 
 // Recomputes the chain over the store's stored bytes and compares each
