@@ -69,11 +69,10 @@ case "${1:-}" in
         '{"occurred_on":"2020-02-01","aspects":{},"decision":"go","estimated":{"savings_eur":1000}}'
       curl -s "$url/v1/synergies/s$n/operation" -H "$auth" -H "$json" -o /dev/null -d '{"occurred_on":"2020-03-01"}'
     done
-    # run NAME SCRIPT: a case of wrk_case against $url, served by $serving.
-    run() { wrk_case "$1" "$serving" -s "bench/wrk/$2" "$url"; }
-    serving=$pid
-    run "(a) POST new synergy" identify.lua
-    run "(b) POST measurement, If-Match" measure.lua
+    # run NAME SCRIPT SERVER_PID: a case of wrk_case against $url.
+    run() { wrk_case "$1" "$3" -s "bench/wrk/$2" "$url"; }
+    run "(a) POST new synergy" identify.lua "$pid"
+    run "(b) POST measurement, If-Match" measure.lua "$pid"
     # (a) and (b) appended some 370,000 events: the service checkpoints its
     # read models at its first quiet moment, 5 to 10 s after (b), a second
     # of one core's time (the kpi case measures checkpoints). (c) starts
@@ -86,7 +85,7 @@ case "${1:-}" in
     grep -o "checkpoint at position $events: .*" "$dir/out" ||
       echo "no checkpoint at position $events within 30 s"
     sync
-    run "(c) GET synergy" read.lua
+    run "(c) GET synergy" read.lua "$pid"
     curl -sf "$url/v1/audit/verify" -H "$auth"; echo
     # The floor for (c): a server that only answers a body of the same size,
     # under the same wrk command, synergyd stopped. What this machine allows
@@ -96,9 +95,8 @@ case "${1:-}" in
     sync
     build/release/bench/http_floor 0 "$bytes" > "$dir/floor" &
     floor=$!
-    serving=$floor
     url=$(listening_url "$dir/floor")
-    run "(c) floor: fixed ${bytes} B replies" read.lua
+    run "(c) floor: fixed ${bytes} B replies" read.lua "$floor"
     kill "$floor"; wait "$floor" 2>/dev/null || true
     # The floor for (a) and (b): the same server, but every request is
     # appended to a file and answered (100 B, a command reply's size) once
@@ -108,9 +106,8 @@ case "${1:-}" in
     for case in "(a) identify.lua" "(b) measure.lua"; do
       build/release/bench/http_floor 0 100 2 "$dir/floor.log" > "$dir/floor" &
       floor=$!
-      serving=$floor
       url=$(listening_url "$dir/floor")
-      run "${case%% *} floor: fsync'd, fixed replies" "${case#* }"
+      run "${case%% *} floor: fsync'd, fixed replies" "${case#* }" "$floor"
       kill "$floor"; wait "$floor" 2>/dev/null || true
       rm -f "$dir/floor.log"
       sync
