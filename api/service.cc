@@ -198,7 +198,13 @@ struct Query {
   }
 };
 
-Result<Query> ParseQuery(std::string_view text, std::initializer_list<std::string_view> allowed) {
+// The parameters of a query string, percent-decoded. Fails (400
+// `validation`, naming the parameter) on a name not in `allowed`, a name
+// given twice that is not in `repeatable` (a client that sends
+// `after=1&after=2` is told, not answered for one of them), broken
+// percent-encoding, or a value that is not UTF-8 once decoded.
+Result<Query> ParseQuery(std::string_view text, std::initializer_list<std::string_view> allowed,
+                         std::initializer_list<std::string_view> repeatable = {}) {
   Query q;
   while (!text.empty()) {
     std::string_view part = PopItem(text, '&');
@@ -213,6 +219,9 @@ Result<Query> ParseQuery(std::string_view text, std::initializer_list<std::strin
       return Err(ErrorCode::kValidation, "unknown query parameter", *key);
     }
     if (!IsUtf8(*value)) return Err(ErrorCode::kValidation, "must be UTF-8 once decoded", *key);
+    if (q.One(*key) && std::find(repeatable.begin(), repeatable.end(), *key) == repeatable.end()) {
+      return Err(ErrorCode::kValidation, "given more than once", *key);
+    }
     q.params.emplace_back(std::move(*key), std::move(*value));
   }
   return q;
@@ -1212,12 +1221,10 @@ HttpResponse Service::Read(const Route& route, const HttpRequest& request, const
 // ---- KPIs -----------------------------------------------------------------------
 
 HttpResponse Service::Kpis(const Route& route, const HttpRequest& request, const Caller& caller) {
-  Result<Query> q =
-      ParseQuery(route.query, {"programme", "region", "from", "to", "as_of", "group_by", "format"});
+  Result<Query> q = ParseQuery(route.query,
+                               {"programme", "region", "from", "to", "as_of", "group_by", "format"},
+                               {"programme"});
   if (!q.ok()) return BadRequest(q.error());
-  for (std::string_view name : {"region", "from", "to", "as_of", "group_by", "format"}) {
-    if (q->All(name).size() > 1) return BadRequest(BadParameter(std::string(name), "given more than once"));
-  }
   KpiQuery query;
   for (std::string_view name : {"from", "to"}) {
     if (auto v = q->One(name)) {

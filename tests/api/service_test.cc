@@ -162,6 +162,25 @@ TEST_F(ServiceTest, QueryValuesArePercentDecodedUtf8) {
   EXPECT_EQ(Call("GET", "/v1/kpis?region=%F4%90%80%80").status, 400);
 }
 
+TEST_F(ServiceTest, AParameterGivenTwiceIsRefusedUnlessItMayRepeat) {
+  ASSERT_EQ(Call("GET", "/v1/events?after=0&limit=5").status, 200);
+  for (const char* target :
+       {"/v1/events?after=1&after=2", "/v1/events?limit=1&wait=0&limit=1", "/v1/synergies?kind=a&kind=b",
+        "/v1/synergies?programme=ziri&programme=ziri", "/v1/synergies/s1?as_of=2020-01-01&as_of=2020-01-01",
+        "/v1/kpis?group_by=year&group_by=year", "/v1/kpis?region=A&region=B"}) {
+    HttpResponse r = Call("GET", target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_EQ(Type(r), "validation") << target;
+    json body = json::parse(r.Body());
+    std::string query = std::string(target).substr(std::string(target).find('?') + 1);
+    EXPECT_EQ(body["errors"][0]["field"], query.substr(0, query.find('='))) << target;
+    EXPECT_EQ(body["errors"][0]["message"], "given more than once") << target;
+  }
+  // The KPIs' programme filter is the one parameter that repeats.
+  ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret", kProgramme).status, 201);
+  EXPECT_EQ(Call("GET", "/v1/kpis?programme=ziri&programme=ziri").status, 200);
+}
+
 TEST_F(ServiceTest, KpiFormatFollowsTheAcceptHeaderWeights) {
   auto type = [this](std::string accept) {
     HttpResponse r = Call("GET", "/v1/kpis", "admin-secret", "", {{"accept", accept}});
