@@ -18,10 +18,14 @@ namespace synergy::api {
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query, as received
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  // Names lower-case, each once: a field sent on several lines arrives as
+  // one, its values joined in order by ", " (RFC 9110, 5.3), so that a
+  // list (If-None-Match, Accept) is read whole and a repeated single value
+  // (If-Match, Authorization) is refused as the list it became.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 
-  // The first header named `name` (lower-case), if any.
+  // The header named `name` (lower-case), if any.
   std::optional<std::string_view> Header(std::string_view name) const {
     for (const auto& [k, v] : headers) {
       if (k == name) return std::string_view(v);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -241,7 +242,13 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : m) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers.emplace_back(std::move(name), std::string(field.value()));
+      auto same = std::find_if(r.headers.begin(), r.headers.end(),
+                               [&name](const auto& header) { return header.first == name; });
+      if (same == r.headers.end()) {
+        r.headers.emplace_back(std::move(name), std::string(field.value()));
+      } else {
+        same->second.append(", ").append(field.value().data(), field.value().size());
+      }
     }
     if constexpr (requires { m.body(); }) r.body = std::move(m.body());
     return r;

@@ -609,6 +609,34 @@ TEST_F(ApiTest, IfMatch) {
   EXPECT_EQ(ok.Header("etag"), "\"2\"");
 }
 
+TEST_F(ApiTest, AHeaderSentOnTwoLinesIsReadAsOneList) {
+  std::string pid = NewProgramme();
+  std::string sid = Unique("s");
+  ASSERT_EQ(Post("/v1/programmes/" + pid + "/synergies", SynergyBody(sid), Admin()).status, 201);
+  std::uint64_t head = HeadPosition();
+  // Two versions are no version: 400 naming If-Match, nothing written,
+  // whichever of the two is the stream's.
+  for (Headers twice : {Headers{{"If-Match", "\"1\""}, {"If-Match", "\"7\""}},
+                        Headers{{"If-Match", "\"7\""}, {"If-Match", "\"1\""}}}) {
+    Reply r = Post("/v1/synergies/" + sid + "/study", StudyBody(), Admin(), twice);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.Json()["errors"][0]["field"], "If-Match");
+  }
+  EXPECT_EQ(HeadPosition(), head);
+  // Two tokens are no token, even when the first is an admin's.
+  Connection c(server_->port());
+  Reply two = c.Request("GET", "/v1/programmes/" + pid,
+                        {{"Authorization", "Bearer " + Admin()}, {"Authorization", "Bearer " + Admin()}});
+  EXPECT_EQ(two.status, 401);
+  EXPECT_EQ(two.Type(), "unauthorized");
+  // If-None-Match is a list: a match on its second line is a match.
+  std::string etag = Get("/v1/programmes/" + pid, Admin()).Header("etag");
+  ASSERT_FALSE(etag.empty());
+  Reply same = Get("/v1/programmes/" + pid, Admin(), {{"If-None-Match", "\"0\""}, {"If-None-Match", etag}});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.Header("etag"), etag);
+}
+
 TEST_F(ApiTest, TwentyClientsWithTheSameIfMatchOneWins) {
   std::string pid = NewProgramme();
   std::string sid = Unique("s");
