@@ -2,6 +2,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -9,7 +10,9 @@
 #include <iostream>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <unistd.h>
@@ -113,6 +116,28 @@ std::optional<Options> Parse(const Command& c, int argc, char** argv, int first)
   return o;
 }
 
+// `text` as an integer within [min, max], all of it ("80x", "99999" and ""
+// are not).
+std::optional<long long> Integer(std::string_view text, long long min, long long max) {
+  long long n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < min || n > max) return std::nullopt;
+  return n;
+}
+
+// The option `name`'s value (or `fallback`) as Integer() reads it; nullopt,
+// with a line on stderr naming the option and the range, when it is not one.
+std::optional<long long> IntegerOption(const Options& o, const std::string& name, const std::string& fallback,
+                                       long long min, long long max) {
+  const std::string text = o.Get(name, fallback);
+  std::optional<long long> n = Integer(text, min, max);
+  if (!n) {
+    std::fprintf(stderr, "--%s must be an integer from %lld to %lld, not '%s'\n", name.c_str(), min, max,
+                 text.c_str());
+  }
+  return n;
+}
+
 // Says what went wrong on stderr and gives the exit status.
 int Failed(const Error& error, int status) {
   std::fprintf(stderr, "synergyd: %s\n", error.message.c_str());
@@ -173,18 +198,13 @@ int Serve(int argc, char** argv) {
   api::ServerOptions options;
   RocksOptions store_options;
   options.bind = o->Get("bind", "127.0.0.1");
-  try {
-    int port = std::stoi(o->Get("port", "8080"));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-    options.port = static_cast<std::uint16_t>(port);
-    options.threads = std::stoi(o->Get("threads", "0"));
-    long long reserve = std::stoll(o->Get("reserve-mib", "64"));
-    if (reserve < 0 || reserve > (1ll << 40)) throw std::out_of_range("reserve");
-    store_options.free_space_reserve = static_cast<std::uint64_t>(reserve) << 20;
-  } catch (const std::exception&) {
-    std::fprintf(stderr, "--port, --threads and --reserve-mib take numbers\n");
-    return 2;
-  }
+  std::optional<long long> port = IntegerOption(*o, "port", "8080", 0, 65535);
+  std::optional<long long> threads = IntegerOption(*o, "threads", "0", 0, 1024);
+  std::optional<long long> reserve = IntegerOption(*o, "reserve-mib", "64", 0, 1ll << 40);
+  if (!port || !threads || !reserve) return 2;
+  options.port = static_cast<std::uint16_t>(*port);
+  options.threads = static_cast<int>(*threads);
+  store_options.free_space_reserve = static_cast<std::uint64_t>(*reserve) << 20;
   std::string dir = o->Get("data-dir", "./var/data");
   Result<RocksDatabase> db = OpenData(dir, store_options);
   if (!db.ok()) return Failed(db.error(), 1);
@@ -434,9 +454,13 @@ int Backup(int argc, char** argv) {
                  db.error().message.c_str());
     return 1;
   }
-  int port = std::atoi(server.substr(colon + 1).c_str());
+  std::optional<long long> port = Integer(std::string_view(server).substr(colon + 1), 1, 65535);
+  if (!port) {
+    std::fprintf(stderr, "--server must be HOST:PORT, PORT from 1 to 65535, not '%s'\n", server.c_str());
+    return 2;
+  }
   Result<api::ClientReply> reply =
-      api::HttpCall(server.substr(0, colon), static_cast<std::uint16_t>(port), "POST",
+      api::HttpCall(server.substr(0, colon), static_cast<std::uint16_t>(*port), "POST",
                     "/v1/admin/backup", token, nlohmann::json{{"to", dest}}.dump());
   if (!reply.ok()) {
     std::fprintf(stderr, "synergyd backup: %s\n", reply.error().message.c_str());

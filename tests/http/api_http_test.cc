@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <barrier>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "tests/http/http_client.h"
@@ -797,6 +799,31 @@ TEST_F(ApiTest, Tokens) {
   int status = 0;
   RunSynergyd({"token", "create", "--data-dir", "/nonexistent/dir", "--name", "x", "--role", "boss"}, &status);
   EXPECT_NE(status, 0);
+}
+
+TEST_F(ApiTest, ServeRefusesNumbersOutOfRangeOrWithTrailingText) {
+  // Checked before the data directory is opened: one that cannot be made
+  // (below a file, even for root) keeps a regression from serving.
+  for (std::vector<std::string> option : {std::vector<std::string>{"--port", "99999"}, {"--port", "80x"},
+                                          {"--port", ""}, {"--threads", "-1"}, {"--reserve-mib", "1e3"}}) {
+    int status = 0;
+    std::vector<std::string> args = {"serve", "--data-dir", "/dev/null/dir", option[0], option[1]};
+    std::string out = RunSynergyd(args, &status, true);
+    EXPECT_EQ(status, 2) << option[0] << " " << option[1] << ": " << out;
+    EXPECT_NE(out.find(option[0] + " must be an integer from "), std::string::npos) << out;
+  }
+  // `backup` of the running server's directory asks the server at --server.
+  const std::string token_file = server_->data_dir() + ".token";
+  std::ofstream(token_file) << Admin() << "\n";
+  for (const char* address : {"127.0.0.1:80x", "127.0.0.1:0", "127.0.0.1:"}) {
+    int status = 0;
+    std::string out = RunSynergyd({"backup", "--to", "/dev/null/copy", "--data-dir", server_->data_dir(),
+                                   "--server", address, "--token-file", token_file},
+                                  &status, true);
+    EXPECT_EQ(status, 2) << address << ": " << out;
+    EXPECT_NE(out.find("--server must be HOST:PORT"), std::string::npos) << out;
+  }
+  std::filesystem::remove(token_file);
 }
 
 TEST_F(ApiTest, RoleByEndpointMatrix) {
