@@ -116,6 +116,9 @@ class Service {
 
   // Reads.
   HttpResponse Read(const Route& route, const HttpRequest& request, const Caller& caller);
+  // The rendered body of `s` (from synergy_bodies_, rendered and stored
+  // there when missing). Needs models_mu_ held.
+  std::shared_ptr<const std::string> SynergyBody(const SynergyState& s);
   HttpResponse Kpis(const Route& route, const HttpRequest& request, const Caller& caller);
   void Feed(const HttpRequest& request, const Caller& caller, Reply reply);
   Result<nlohmann::json> RunFeed(const FeedQuery& query, std::uint64_t* last_position);

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <future>
+#include <thread>
+#include <vector>
 
 #include "api/checkpoints.h"
 #include "api/render.h"
@@ -179,6 +183,85 @@ TEST_F(ServiceTest, AParameterGivenTwiceIsRefusedUnlessItMayRepeat) {
   // The KPIs' programme filter is the one parameter that repeats.
   ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret", kProgramme).status, 201);
   EXPECT_EQ(Call("GET", "/v1/kpis?programme=ziri&programme=ziri").status, 200);
+}
+
+// The list is rendered in slices of 64 synergies with the lock let go
+// between them; each synergy appears once, in id order, whatever the slices.
+class SynergyListTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    ASSERT_EQ(Call("POST", "/v1/programmes", "admin-secret", kProgramme).status, 201);
+    for (const char* c : {"acme", "bois"}) {
+      ASSERT_EQ(Call("POST", "/v1/programmes/ziri/companies", "admin-secret",
+                     std::string(R"({"id":")") + c + R"(","name":"C"})").status, 201);
+    }
+  }
+  HttpResponse Identify(const std::string& id, bool pooled) {
+    std::string participants =
+        pooled ? R"([{"company_id":"acme","role":"member"},{"company_id":"bois","role":"member"}])"
+               : R"([{"company_id":"acme","role":"provider"},{"company_id":"bois","role":"receiver"}])";
+    return Call("POST", "/v1/programmes/ziri/synergies", "admin-secret",
+                R"({"id":")" + id + R"(","title":"T","kind":")" + (pooled ? "mutualisation" : "substitution") +
+                    R"(","resource":"waste","occurred_on":"2017-01-01","participants":)" + participants + "}");
+  }
+  std::vector<std::string> ListedIds(const std::string& query = "") {
+    HttpResponse r = Call("GET", "/v1/synergies" + query);
+    EXPECT_EQ(r.status, 200) << r.Body();
+    std::vector<std::string> ids;
+    const json body = json::parse(r.Body());
+    for (const json& s : body["synergies"]) ids.push_back(s["id"]);
+    return ids;
+  }
+};
+
+TEST_F(SynergyListTest, AListOfManySlicesHoldsEachSynergyOnceInIdOrder) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 150; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "s%03d", (i * 37) % 150);  // created out of id order
+    ids.push_back(id);
+    ASSERT_EQ(Identify(id, (i * 37) % 150 % 3 == 0).status, 201) << id;
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ListedIds(), ids);
+  // Filters apply across the slices: every third id is a mutualisation.
+  std::vector<std::string> pooled;
+  for (std::size_t i = 0; i < ids.size(); i += 3) pooled.push_back(ids[i]);
+  EXPECT_EQ(ListedIds("?kind=mutualisation"), pooled);
+  EXPECT_EQ(ListedIds("?kind=substitution&programme=ziri").size(), 100u);
+  // Each listed synergy reads as GET /v1/synergies/{sid} reads it.
+  json list = json::parse(Call("GET", "/v1/synergies").Body())["synergies"];
+  ASSERT_EQ(list.size(), 150u);
+  for (std::size_t i : {0u, 63u, 64u, 65u, 128u, 149u}) {
+    EXPECT_EQ(list[i], json::parse(Call("GET", "/v1/synergies/" + ids[i]).Body())) << i;
+  }
+}
+
+TEST_F(SynergyListTest, ListsTakenWhileSynergiesAreCreatedMissNoneThatExistedBefore) {
+  std::vector<std::string> before;
+  for (int i = 0; i < 100; ++i) {
+    before.push_back("b" + std::to_string(100 + i));
+    ASSERT_EQ(Identify(before.back(), false).status, 201);
+  }
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) EXPECT_EQ(Identify("a" + std::to_string(100 + i), i % 2 == 1).status, 201);
+    writing = false;
+  });
+  std::size_t lists = 0, newest = 0;
+  while (writing || lists < 3) {
+    std::vector<std::string> ids = ListedIds();
+    ++lists;
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "an id listed twice";
+    EXPECT_TRUE(std::includes(ids.begin(), ids.end(), before.begin(), before.end()));
+    std::size_t created = ids.size() - before.size();
+    EXPECT_GE(created, newest) << "a later list holds fewer new synergies";
+    newest = created;
+  }
+  writer.join();
+  EXPECT_EQ(ListedIds().size(), 300u);
 }
 
 TEST_F(ServiceTest, KpiFormatFollowsTheAcceptHeaderWeights) {
