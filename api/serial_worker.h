@@ -1,6 +1,7 @@
 // A thread of its own for requests that take long (a backup, a walk of the
-// whole hash chain), so that they never hold up the HTTP threads and the
-// connections those serve.
+// whole hash chain, a list of every synergy), so that they never hold up
+// the HTTP threads and the connections those serve (the first HTTP thread
+// also accepts every new connection).
 #ifndef SYNERGY_API_SERIAL_WORKER_H_
 #define SYNERGY_API_SERIAL_WORKER_H_
 
@@ -8,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "infra/thread_name.h"
@@ -18,7 +20,8 @@ namespace synergy::api {
 // Thread-safe. The destructor runs every task already given, then joins.
 class SerialWorker {
  public:
-  SerialWorker() : thread_(NamedThread("slow-requests", [this] { Loop(); })) {}
+  // `name` names the thread (15 characters at most show).
+  explicit SerialWorker(std::string name) : thread_(NamedThread(std::move(name), [this] { Loop(); })) {}
   ~SerialWorker() {
     {
       std::lock_guard lock(mu_);

@@ -670,16 +670,21 @@ void Service::Dispatch(const Route& route, HttpRequest& request, const Caller* c
       return reply(TokenCreate(request, *caller));
     case Endpoint::kKpis:
       return reply(Kpis(route, request, *caller));
+    case Endpoint::kSynergies:
     case Endpoint::kBackup:
-    case Endpoint::kVerify:
-      // Long: on a thread of their own. The route is found again there, as
-      // its query views the request's target, which moves.
-      return slow_.Run([this, request = std::move(request), caller = *caller,
-                        reply = std::move(reply)] {
+    case Endpoint::kVerify: {
+      // Long: off the HTTP threads (a list of every synergy of 100,000
+      // took a second, in which the first HTTP thread accepted no
+      // connection). The route is found again there, as its query views
+      // the request's target, which moves.
+      SerialWorker& worker = route.endpoint == Endpoint::kSynergies ? lists_ : slow_;
+      return worker.Run([this, request = std::move(request), caller = *caller,
+                         reply = std::move(reply)] {
         std::optional<Route> found = FindRoute(request.method, request.target);
         reply(found->endpoint == Endpoint::kBackup ? BackupNow(request, caller)
                                                    : Read(*found, request, caller));
       });
+    }
     default:
       break;
   }

@@ -174,9 +174,11 @@ class Service {
   bool stopping_ = false;           // guarded by waiters_mu_
   std::thread feed_thread_;
 
-  // Backups and chain verifications. Last: it finishes the ones it was
-  // given before anything else is destroyed.
-  SerialWorker slow_;
+  // Lists of synergies, and backups and chain verifications, each on a
+  // thread of their own (a list never waits behind a backup). Last: they
+  // finish the ones they were given before anything else is destroyed.
+  SerialWorker lists_{"synergy-lists"};
+  SerialWorker slow_{"slow-requests"};
 };
 
 }  // namespace synergy::api

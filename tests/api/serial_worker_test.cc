@@ -15,7 +15,7 @@ TEST(SerialWorker, RunsTasksInTheOrderGivenOnAThreadOfItsOwn) {
   std::mutex mu;
   std::promise<std::thread::id> ran_on;
   {
-    SerialWorker worker;
+    SerialWorker worker("test-worker");
     worker.Run([&] { ran_on.set_value(std::this_thread::get_id()); });
     for (int i = 0; i < 100; ++i) {
       worker.Run([&, i] {
@@ -35,7 +35,7 @@ TEST(SerialWorker, TheDestructorFinishesTasksGivenWhileOneRuns) {
   int finished = 0;
   std::thread releaser;
   {
-    SerialWorker worker;
+    SerialWorker worker("test-worker");
     worker.Run([&] {
       started.set_value();
       released.wait();
