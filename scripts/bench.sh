@@ -7,7 +7,8 @@
 #                             driven by wrk over loopback (2 threads, 64
 #                             connections, 10 s a case): (a) new synergies,
 #                             (b) measurements with If-Match, (c) GET synergy,
-#                             then (c)'s floor: bench/http_floor answering
+#                             the whole synergy list and a command sent
+#                             while one is rendered, then (c)'s floor: bench/http_floor answering
 #                             bodies of the same size, synergyd stopped, and
 #                             the floor of (a) and (b): http_floor appending
 #                             each request to a file, fdatasync'd per group
@@ -87,6 +88,17 @@ case "${1:-}" in
     sync
     run "(c) GET synergy" read.lua "$pid"
     curl -sf "$url/v1/audit/verify" -H "$auth"; echo
+    # The whole synergy list (every synergy of (a) and the set-up's, these
+    # with (b)'s measurements), then a command sent while another such list
+    # is rendered: the list takes the read models' lock in slices, so the
+    # command waits for one slice, not for the list.
+    curl -s -o /dev/null -H "$auth" "$url/v1/synergies" \
+      -w "GET /v1/synergies (all)              %{size_download} B in %{time_total} s\n"
+    curl -s -o /dev/null -H "$auth" "$url/v1/synergies" & list=$!
+    sleep 0.2
+    curl -s -o /dev/null -H "$auth" -H "$json" -d '{"occurred_on":"2020-06-01","reason_code":"other"}' \
+      "$url/v1/synergies/s0/abandonment" -w "    a command sent 0.2 s into another list: %{http_code} in %{time_total} s\n"
+    wait "$list"
     # The floor for (c): a server that only answers a body of the same size,
     # under the same wrk command, synergyd stopped. What this machine allows
     # a reply of that size at all.
