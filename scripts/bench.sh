@@ -8,8 +8,9 @@
 #                             connections, 10 s a case): (a) new synergies,
 #                             (b) measurements with If-Match, (c) GET synergy,
 #                             the whole synergy list and a command sent
-#                             while one is rendered, then (c)'s floor: bench/http_floor answering
-#                             bodies of the same size, synergyd stopped, and
+#                             while one is rendered, then (c)'s floor:
+#                             bench/http_floor answering bodies of the
+#                             same size, synergyd stopped, and
 #                             the floor of (a) and (b): http_floor appending
 #                             each request to a file, fdatasync'd per group
 #   scripts/bench.sh kpi      a generated log of 1 M events (10,000 synergies,
@@ -89,9 +90,10 @@ case "${1:-}" in
     run "(c) GET synergy" read.lua "$pid"
     curl -sf "$url/v1/audit/verify" -H "$auth"; echo
     # The whole synergy list (every synergy of (a) and the set-up's, these
-    # with (b)'s measurements), then a command sent while another such list
-    # is rendered: the list takes the read models' lock in slices, so the
-    # command waits for one slice, not for the list.
+    # with (b)'s measurements), then a command sent on a new connection
+    # while another such list is rendered: the list runs on a thread of its
+    # own and takes the read models' lock in slices, so the command waits
+    # for one slice, not for the list.
     curl -s -o /dev/null -H "$auth" "$url/v1/synergies" \
       -w "GET /v1/synergies (all)              %{size_download} B in %{time_total} s\n"
     curl -s -o /dev/null -H "$auth" "$url/v1/synergies" & list=$!
