@@ -205,6 +205,12 @@ class SynergyListTest : public ServiceTest {
                 R"({"id":")" + id + R"(","title":"T","kind":")" + (pooled ? "mutualisation" : "substitution") +
                     R"(","resource":"waste","occurred_on":"2017-01-01","participants":)" + participants + "}");
   }
+  // "s042" for ('s', 42): a prefix and three digits.
+  static std::string Id(char prefix, int n) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%c%03d", prefix, n);
+    return id;
+  }
   std::vector<std::string> ListedIds(const std::string& query = "") {
     HttpResponse r = Call("GET", "/v1/synergies" + query);
     EXPECT_EQ(r.status, 200) << r.Body();
@@ -218,10 +224,8 @@ class SynergyListTest : public ServiceTest {
 TEST_F(SynergyListTest, AListOfManySlicesHoldsEachSynergyOnceInIdOrder) {
   std::vector<std::string> ids;
   for (int i = 0; i < 150; ++i) {
-    char id[8];
-    std::snprintf(id, sizeof id, "s%03d", (i * 37) % 150);  // created out of id order
-    ids.push_back(id);
-    ASSERT_EQ(Identify(id, (i * 37) % 150 % 3 == 0).status, 201) << id;
+    ids.push_back(Id('s', (i * 37) % 150));  // created out of id order
+    ASSERT_EQ(Identify(ids.back(), (i * 37) % 150 % 3 == 0).status, 201) << ids.back();
   }
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(ListedIds(), ids);
@@ -241,12 +245,12 @@ TEST_F(SynergyListTest, AListOfManySlicesHoldsEachSynergyOnceInIdOrder) {
 TEST_F(SynergyListTest, ListsTakenWhileSynergiesAreCreatedMissNoneThatExistedBefore) {
   std::vector<std::string> before;
   for (int i = 0; i < 100; ++i) {
-    before.push_back("b" + std::to_string(100 + i));
+    before.push_back(Id('b', 100 + i));
     ASSERT_EQ(Identify(before.back(), false).status, 201);
   }
   std::atomic<bool> writing{true};
   std::thread writer([&] {
-    for (int i = 0; i < 200; ++i) EXPECT_EQ(Identify("a" + std::to_string(100 + i), i % 2 == 1).status, 201);
+    for (int i = 0; i < 200; ++i) EXPECT_EQ(Identify(Id('a', 100 + i), i % 2 == 1).status, 201);
     writing = false;
   });
   std::size_t lists = 0, newest = 0;
