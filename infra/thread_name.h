@@ -12,13 +12,11 @@
 
 namespace synergy {
 
-inline void NameThisThread(const char* name) { pthread_setname_np(pthread_self(), name); }
-
 // A thread that names itself `name`, then runs `body`.
 template <typename Body>
 std::thread NamedThread(std::string name, Body body) {
   return std::thread([name = std::move(name), body = std::move(body)]() mutable {
-    NameThisThread(name.c_str());
+    pthread_setname_np(pthread_self(), name.c_str());
     body();
   });
 }
